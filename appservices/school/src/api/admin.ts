@@ -1,0 +1,84 @@
+// The school appservice's admin HTTP API: roster import (streamed progress) and reindex, for the CLI and, later, the web client.
+import { timingSafeEqual } from "node:crypto";
+import express, { type Express, type Request, type Response } from "express";
+import { isSchulhofError, type AppserviceContext, type SynapseAdmin } from "@schulhof/core";
+import { RosterInvalidError } from "../roster/index.ts";
+import { importRoster } from "../provision/import.ts";
+import { reindexSchool } from "../provision/reindex.ts";
+import type { SchoolAppserviceConfig } from "../config.ts";
+
+const PREFIX = "/_schulhof/school/v1/admin";
+
+/**
+ * Adds the admin routes. Answers are Matrix-style errors (`{errcode, error}`); an import streams
+ * NDJSON lines `{"progress":…}` and ends with `{"report":…}` or `{"error":…}`. Only one import
+ * runs at a time (409 otherwise).
+ */
+export function adminRoutes(app: Express, ctx: AppserviceContext, config: SchoolAppserviceConfig, admin: SynapseAdmin): void {
+  const expected = Buffer.from(config.adminApiToken);
+  let busy = false;
+  const auth = (req: Request, res: Response, next: () => void): void => {
+    const h = req.headers.authorization ?? "";
+    const given = Buffer.from(h.startsWith("Bearer ") ? h.slice(7) : "");
+    if (given.length !== expected.length || !timingSafeEqual(given, expected)) {
+      res.status(401).json({ errcode: "M_UNKNOWN_TOKEN", error: "Unbekanntes Admin-Token / unknown admin token" });
+      return;
+    }
+    next();
+  };
+
+  app.post(`${PREFIX}/roster/import`, auth, express.raw({ type: () => true, limit: "20mb" }), async (req, res) => {
+    if (busy) {
+      res.status(409).json({ errcode: "M_LIMIT_EXCEEDED", error: "Ein Import läuft bereits / an import is already running" });
+      return;
+    }
+    busy = true;
+    const lang = req.query.lang === "en" ? "en" : "de";
+    res.status(200).type("application/x-ndjson");
+    const write = (obj: unknown): void => {
+      res.write(JSON.stringify(obj) + "\n");
+    };
+    try {
+      const report = await importRoster(
+        Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0),
+        {
+          dryRun: req.query.dry_run === "1",
+          skipInvalid: req.query.skip_invalid === "1",
+          lang,
+          ...(typeof req.query.file_name === "string" ? { fileName: req.query.file_name } : {}),
+        },
+        {
+          db: ctx.db,
+          matrix: ctx.matrix,
+          admin,
+          log: ctx.log,
+          serverName: config.serverName,
+          schoolName: config.schoolName,
+          concurrency: config.concurrency,
+          userConcurrency: config.userConcurrency,
+        },
+        (p) => write({ progress: p }),
+      );
+      write({ report });
+    } catch (e) {
+      if (e instanceof RosterInvalidError) {
+        write({ error: { errcode: "M_BAD_JSON", schulhof_code: e.code, error: e.user[lang], rows: e.errors } });
+      } else {
+        ctx.log.error({ err: e }, "roster import failed");
+        write({ error: isSchulhofError(e) ? e.toMatrixError(lang) : { errcode: "M_UNKNOWN", error: String((e as Error).message ?? e) } });
+      }
+    } finally {
+      busy = false;
+      res.end();
+    }
+  });
+
+  app.post(`${PREFIX}/reindex`, auth, async (_req, res) => {
+    try {
+      res.json(await reindexSchool(ctx.db, ctx.matrix));
+    } catch (e) {
+      ctx.log.error({ err: e }, "reindex failed");
+      res.status(500).json({ errcode: "M_UNKNOWN", error: String((e as Error).message ?? e) });
+    }
+  });
+}

@@ -1,0 +1,63 @@
+// The school appservice (`@schule`): provisioning from the roster, the school bot's commands, the admin API.
+import { asIntakeError, SynapseAdmin, type AppserviceDefinition, type MatrixEvent } from "@schulhof/core";
+import { adminRoutes } from "./api/admin.ts";
+import { handleCommand, parseCommand, type CommandPort } from "./bot/commands.ts";
+import type { SchoolAppserviceConfig } from "./config.ts";
+import { allPeople } from "./store/people.ts";
+import { allMemberships, allRooms } from "./store/rooms.ts";
+import { SCHOOL_MIGRATIONS } from "./store/migrations.ts";
+
+/** Events the school appservice keeps: commands addressed to bots and invites of its bot. Nothing else. */
+export function schoolAccepts(event: MatrixEvent, botUserId: string): boolean {
+  if (event.sender === botUserId) return false;
+  if (event.type === "m.room.message") {
+    const body = event.content.body;
+    return typeof body === "string" && parseCommand(body) !== null;
+  }
+  return event.type === "m.room.member" && event.state_key === botUserId && event.content.membership === "invite";
+}
+
+export const schoolAppservice: AppserviceDefinition<SchoolAppserviceConfig> = {
+  name: "school",
+  migrations: SCHOOL_MIGRATIONS,
+  accepts: schoolAccepts,
+  async create(ctx, config) {
+    const admin = new SynapseAdmin(config.homeserverUrl, config.systemAdminToken);
+    const port: CommandPort = {
+      defaultLang: config.language,
+      async reply(roomId, txnId, text, html) {
+        await ctx.matrix.bot.sendEvent(roomId, "m.room.message" as never, { msgtype: "m.notice", body: text, format: "org.matrix.custom.html", formatted_body: html } as never, txnId);
+      },
+      async personOf(userId) {
+        const p = (await allPeople(ctx.db)).find((x) => x.userId === userId && x.active);
+        return p === undefined ? null : { role: p.role, className: p.className, courses: p.courses };
+      },
+      async roomsOf(userId) {
+        const rooms = await allRooms(ctx.db);
+        const members = await allMemberships(ctx.db);
+        return [...members.entries()]
+          .filter(([, users]) => users.has(userId))
+          .map(([key]) => rooms.get(key))
+          .filter((r) => r !== undefined && r.kind !== "school")
+          .map((r) => ({ name: r?.name ?? "", roomId: r?.roomId ?? "" }))
+          .sort((a, b) => a.name.localeCompare(b.name, "de"));
+      },
+    };
+    return {
+      async handle(event) {
+        try {
+          if (event.type === "m.room.member") {
+            await ctx.matrix.bot.joinRoom(event.room_id);
+            return;
+          }
+          await handleCommand(event, port);
+        } catch (e) {
+          throw asIntakeError(e);
+        }
+      },
+      routes(app) {
+        adminRoutes(app, ctx, config, admin);
+      },
+    };
+  },
+};

@@ -1,0 +1,74 @@
+// Bot commands of `@schule` for any Matrix client: German names with English aliases; replies in the asker's language.
+import { txnIdFor, type MatrixEvent } from "@schulhof/core";
+import { HELP, ROLE, ROOMS, WHOAMI, type Lang } from "./texts.ts";
+
+/** What commands need: a way to answer, and read access to the school's projection. */
+export interface CommandPort {
+  reply(roomId: string, txnId: string, text: string, html: string): Promise<void>;
+  personOf(userId: string): Promise<{ role: string; className: string | null; courses: string[] } | null>;
+  roomsOf(userId: string): Promise<{ name: string; roomId: string }[]>;
+  defaultLang: Lang;
+}
+
+type Command = "help" | "whoami" | "rooms";
+
+const NAMES: Record<string, { cmd: Command; lang: Lang | null }> = {
+  hilfe: { cmd: "help", lang: "de" },
+  help: { cmd: "help", lang: "en" },
+  ich: { cmd: "whoami", lang: "de" },
+  whoami: { cmd: "whoami", lang: "en" },
+  räume: { cmd: "rooms", lang: "de" },
+  raeume: { cmd: "rooms", lang: "de" },
+  rooms: { cmd: "rooms", lang: "en" },
+};
+
+const escapeHtml = (s: string): string => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+
+/** Parses `!name args`; null when the message is not a command. */
+export function parseCommand(body: string): { name: string; args: string } | null {
+  const m = /^!(\S+)\s*([\s\S]*)$/.exec(body.trim());
+  if (m === null) return null;
+  return { name: (m[1] ?? "").toLowerCase(), args: m[2] ?? "" };
+}
+
+/**
+ * Answers one `m.room.message` if it is a command for this bot. The reply's transaction id comes
+ * from the event id, so a second run after a crash does not answer twice.
+ */
+export async function handleCommand(event: MatrixEvent, port: CommandPort): Promise<boolean> {
+  const body = typeof event.content.body === "string" ? event.content.body : "";
+  const parsed = parseCommand(body);
+  if (parsed === null) return false;
+  const known = NAMES[parsed.name];
+  const txn = txnIdFor(event.event_id, "reply");
+  if (known === undefined) {
+    // Other bots (homework, calendar, …) own other commands: stay silent for those.
+    return false;
+  }
+  const lang = known.lang ?? port.defaultLang;
+  switch (known.cmd) {
+    case "help": {
+      const h = HELP[lang];
+      const text = [h.title, ...h.lines.map(([c, d]) => `${c}: ${d}`)].join("\n");
+      const html = `<p>${escapeHtml(h.title)}</p><ul>${h.lines.map(([c, d]) => `<li><code>${escapeHtml(c)}</code>: ${escapeHtml(d)}</li>`).join("")}</ul>`;
+      await port.reply(event.room_id, txn, text, html);
+      return true;
+    }
+    case "whoami": {
+      const p = await port.personOf(event.sender);
+      const text = p === null ? WHOAMI[lang].unknown : WHOAMI[lang].line(ROLE[lang][p.role] ?? p.role, p.className, p.courses);
+      await port.reply(event.room_id, txn, text, escapeHtml(text));
+      return true;
+    }
+    case "rooms": {
+      const rooms = await port.roomsOf(event.sender);
+      const text = rooms.length === 0 ? ROOMS[lang].none : [ROOMS[lang].title, ...rooms.map((r) => `• ${r.name}`)].join("\n");
+      const html =
+        rooms.length === 0
+          ? escapeHtml(ROOMS[lang].none)
+          : `<p>${escapeHtml(ROOMS[lang].title)}</p><ul>${rooms.map((r) => `<li><a href="https://matrix.to/#/${encodeURIComponent(r.roomId)}">${escapeHtml(r.name)}</a></li>`).join("")}</ul>`;
+      await port.reply(event.room_id, txn, text, html);
+      return true;
+    }
+  }
+}

@@ -1,0 +1,47 @@
+// The school bot's messages in German (default) and English.
+
+export type Lang = "de" | "en";
+
+export const HELP: Record<Lang, { title: string; lines: [string, string][]; unknown: (cmd: string) => string }> = {
+  de: {
+    title: "Befehle des Schulhof-Bots (englische Namen in Klammern):",
+    lines: [
+      ["!hilfe (!help)", "zeigt diese Liste"],
+      ["!ich (!whoami)", "zeigt deine Rolle, Klasse und Kurse"],
+      ["!räume (!rooms)", "listet die Räume deiner Klasse und Kurse"],
+    ],
+    unknown: (cmd) => `Den Befehl „${cmd}“ kenne ich nicht. Schreib !hilfe für eine Liste.`,
+  },
+  en: {
+    title: "Commands of the Schulhof bot (German names in brackets):",
+    lines: [
+      ["!help (!hilfe)", "shows this list"],
+      ["!whoami (!ich)", "shows your role, class and courses"],
+      ["!rooms (!räume)", "lists the rooms of your class and courses"],
+    ],
+    unknown: (cmd) => `I do not know the command "${cmd}". Write !help for a list.`,
+  },
+};
+
+export const ROLE: Record<Lang, Record<string, string>> = {
+  de: { student: "Schüler/in", teacher: "Lehrkraft", admin: "Schuladmin" },
+  en: { student: "student", teacher: "teacher", admin: "school admin" },
+};
+
+export const WHOAMI: Record<Lang, { unknown: string; line: (role: string, cls: string | null, courses: string[]) => string }> = {
+  de: {
+    unknown: "Dich kenne ich nicht aus der Schülerliste.",
+    line: (role, cls, courses) =>
+      `Du bist ${role}${cls === null ? "" : ` in Klasse ${cls}`}. Kurse: ${courses.length === 0 ? "keine" : courses.join(", ")}.`,
+  },
+  en: {
+    unknown: "You are not in the school's roster.",
+    line: (role, cls, courses) =>
+      `You are a ${role}${cls === null ? "" : ` in class ${cls}`}. Courses: ${courses.length === 0 ? "none" : courses.join(", ")}.`,
+  },
+};
+
+export const ROOMS: Record<Lang, { none: string; title: string }> = {
+  de: { none: "Du bist noch in keinem Schulraum.", title: "Deine Räume:" },
+  en: { none: "You are not in any school room yet.", title: "Your rooms:" },
+};

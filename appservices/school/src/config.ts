@@ -1,0 +1,18 @@
+// Configuration of the school appservice (beyond the runtime's): the school and the admin credentials.
+import { z } from "zod";
+
+export const SchoolAppserviceConfigSchema = z.object({
+  schoolName: z.string().min(1),
+  serverName: z.string().min(1),
+  homeserverUrl: z.url(),
+  language: z.enum(["de", "en"]).default("de"),
+  /** Access token of the server-admin service account (user admin API). */
+  systemAdminToken: z.string().min(10),
+  /** Bearer token for the admin HTTP API (CLI); the web client's admins come with OpenID later. */
+  adminApiToken: z.string().min(32),
+  /** Parallel requests during provisioning. */
+  concurrency: z.number().int().min(1).max(64).default(12),
+  userConcurrency: z.number().int().min(1).max(32).default(6),
+});
+
+export type SchoolAppserviceConfig = z.infer<typeof SchoolAppserviceConfigSchema>;

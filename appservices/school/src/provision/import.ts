@@ -1,0 +1,221 @@
+// A roster import from file to homeserver: parse, diff, accounts, rooms, memberships, letters.
+import { Method } from "matrix-js-sdk";
+import type { AppserviceMatrix, Db, Logger, SynapseAdmin } from "@schulhof/core";
+import { localUserId, localpartOf, SynapseAdminError } from "@schulhof/core";
+import {
+  diffRoster,
+  displayNameOf,
+  formatDiff,
+  initialPassword,
+  localpartFor,
+  parseRoster,
+  personKey,
+  type LetterPerson,
+  type RosterDiff,
+  type RosterPerson,
+  type RosterRowError,
+} from "../roster/index.ts";
+import { allPeople, asCurrent, savePerson, type PersonRow } from "../store/people.ts";
+import { allMemberships, removeMembership } from "../store/rooms.ts";
+import { applyPlan, type ApplyResult, type Progress } from "./apply.ts";
+import { planSchool } from "./plan.ts";
+import { runPool } from "./pool.ts";
+
+export interface ImportDeps {
+  db: Db;
+  matrix: AppserviceMatrix;
+  admin: SynapseAdmin;
+  log: Logger;
+  serverName: string;
+  schoolName: string;
+  /** Parallel account requests; each costs one bcrypt hash on the homeserver. */
+  userConcurrency?: number;
+  /** Parallel room and membership requests. */
+  concurrency?: number;
+}
+
+export interface ImportOptions {
+  dryRun?: boolean;
+  skipInvalid?: boolean;
+  fileName?: string;
+  lang?: "de" | "en";
+}
+
+/** What an import did; `letters` holds the new initial passwords and must go only into the PDF. */
+export interface ImportReport {
+  dryRun: boolean;
+  diff: RosterDiff;
+  diffText: string;
+  skippedRows: RosterRowError[];
+  letters: LetterPerson[];
+  deactivated: string[];
+  apply: ApplyResult | null;
+  failures: { what: string; reason: string }[];
+  seconds: { accounts: number; rooms: number; total: number };
+}
+
+const ACCOUNT_DATA_INDEX = "de.schulhof.people";
+
+function rowOf(p: RosterPerson, userId: string, active: boolean): PersonRow {
+  return {
+    key: personKey(p),
+    userId,
+    role: p.role,
+    firstName: p.firstName,
+    lastName: p.lastName,
+    className: p.className,
+    courses: p.courses,
+    email: p.email,
+    active,
+  };
+}
+
+/**
+ * Imports a roster file. Without `dryRun` it creates accounts for new people (with initial
+ * passwords), deactivates people who left (never deletes), reactivates returning people with a new
+ * password, then reconciles rooms and memberships with the plan. Progress is reported per phase.
+ * Throws RosterInvalidError (every bad row with line and column) before changing anything.
+ */
+export async function importRoster(
+  input: Buffer,
+  opts: ImportOptions,
+  deps: ImportDeps,
+  onProgress: (p: Progress) => void = () => undefined,
+): Promise<ImportReport> {
+  const t0 = performance.now();
+  const parsed = parseRoster(input, { skipInvalid: opts.skipInvalid ?? false, ...(opts.fileName === undefined ? {} : { fileName: opts.fileName }) });
+  const current = await allPeople(deps.db);
+  const diff = diffRoster(current.map(asCurrent), parsed.people, opts.fileName);
+  const report: ImportReport = {
+    dryRun: opts.dryRun === true,
+    diff,
+    diffText: formatDiff(diff, opts.lang ?? "de"),
+    skippedRows: parsed.errors,
+    letters: [],
+    deactivated: [],
+    apply: null,
+    failures: [],
+    seconds: { accounts: 0, rooms: 0, total: 0 },
+  };
+  if (opts.dryRun === true) return report;
+
+  // Accounts.
+  const taken = new Set(current.map((p) => localpartOf(p.userId)));
+  const work: (() => Promise<void>)[] = [];
+  const accountsTotal = diff.added.length + diff.reactivated.length + diff.removed.length + diff.changed.length;
+  let accountsDone = 0;
+  const progress = (): void => onProgress({ phase: "users", done: ++accountsDone, total: accountsTotal });
+  for (const p of diff.added) {
+    work.push(async () => {
+      // A localpart may exist on the homeserver without being ours (a hand-made account): skip it.
+      let localpart = localpartFor(p.firstName, p.lastName, taken);
+      while ((await deps.admin.getUser(localUserId(localpart, deps.serverName))) !== null) {
+        localpart = localpartFor(p.firstName, p.lastName, taken);
+      }
+      const userId = localUserId(localpart, deps.serverName);
+      const password = initialPassword();
+      await deps.admin.upsertUser(userId, { password, displayname: displayNameOf(p) });
+      await savePerson(deps.db, rowOf(p, userId, true));
+      report.letters.push(letterOf(p, userId, password));
+      progress();
+    });
+  }
+  for (const { person, before } of diff.reactivated) {
+    work.push(async () => {
+      const password = initialPassword();
+      await deps.admin.upsertUser(before.userId, { deactivated: false, password, displayname: displayNameOf(person) });
+      await savePerson(deps.db, rowOf(person, before.userId, true));
+      report.letters.push(letterOf(person, before.userId, password));
+      progress();
+    });
+  }
+  const reactivated = new Set(diff.reactivated.map((r) => r.before.userId));
+  for (const change of diff.changed) {
+    if (reactivated.has(change.before.userId)) continue;
+    work.push(async () => {
+      if (change.nameChanged) await deps.admin.upsertUser(change.before.userId, { displayname: change.after.displayName });
+      await savePerson(deps.db, rowOf(change.person, change.before.userId, true));
+      progress();
+    });
+  }
+  const memberships = await allMemberships(deps.db);
+  for (const gone of diff.removed) {
+    work.push(async () => {
+      await deps.admin.upsertUser(gone.userId, { deactivated: true });
+      const row = current.find((c) => c.key === gone.key);
+      if (row !== undefined) await savePerson(deps.db, { ...row, active: false });
+      // Deactivation makes the homeserver part them from every room.
+      for (const [roomKey, users] of memberships) if (users.has(gone.userId)) await removeMembership(deps.db, roomKey, gone.userId);
+      report.deactivated.push(gone.userId);
+      progress();
+    });
+  }
+  const errors = await runPool(work, deps.userConcurrency ?? 6, (fn) => fn());
+  for (const [, e] of errors) {
+    report.failures.push({ what: "account", reason: e instanceof SynapseAdminError ? e.message : String((e as Error).message ?? e) });
+  }
+  const t1 = performance.now();
+  report.seconds.accounts = (t1 - t0) / 1000;
+
+  // Rooms and memberships from everyone now active.
+  const people = (await allPeople(deps.db)).filter((p) => p.active);
+  const plan = planSchool(people, { name: deps.schoolName });
+  const admins = people.filter((p) => p.role === "admin").map((p) => p.userId);
+  report.apply = await applyPlan(plan, admins, deps, onProgress);
+  report.failures.push(...report.apply.failures);
+  await savePeopleSnapshot(deps, await allPeople(deps.db));
+  report.seconds.rooms = (performance.now() - t1) / 1000;
+  report.seconds.total = (performance.now() - t0) / 1000;
+  deps.log.info(
+    { added: diff.added.length, removed: diff.removed.length, changed: diff.changed.length, failures: report.failures.length, seconds: report.seconds },
+    "roster import finished",
+  );
+  return report;
+}
+
+function letterOf(p: RosterPerson, userId: string, password: string): LetterPerson {
+  return {
+    displayName: displayNameOf(p),
+    firstName: p.firstName,
+    lastName: p.lastName,
+    role: p.role,
+    className: p.className,
+    userId,
+    localpart: localpartOf(userId),
+    password,
+  };
+}
+
+/**
+ * Keeps the people list in the bot's account data (readable by the appservice only), so that
+ * `reindex` can rebuild the table from the homeserver. One entry per class keeps each small.
+ */
+export async function savePeopleSnapshot(deps: Pick<ImportDeps, "matrix">, people: PersonRow[]): Promise<void> {
+  const groups = new Map<string, PersonRow[]>();
+  for (const p of people) {
+    const g = p.className ?? `_${p.role}`;
+    groups.set(g, [...(groups.get(g) ?? []), p]);
+  }
+  const names = [...groups.keys()].sort();
+  await runPool(names, 4, async (g) => {
+    await putAccountData(deps.matrix, `${ACCOUNT_DATA_INDEX}.${g}`, { people: groups.get(g) });
+  });
+  await putAccountData(deps.matrix, ACCOUNT_DATA_INDEX, { groups: names });
+}
+
+async function putAccountData(matrix: AppserviceMatrix, type: string, content: Record<string, unknown>): Promise<void> {
+  const path = `/user/${encodeURIComponent(matrix.botUserId)}/account_data/${encodeURIComponent(type)}`;
+  await matrix.bot.http.authedRequest(Method.Put, path, undefined, content);
+}
+
+/** Reads the people snapshot back (reindex). */
+export async function loadPeopleSnapshot(matrix: AppserviceMatrix): Promise<PersonRow[]> {
+  const index = await matrix.bot.getAccountDataFromServer(ACCOUNT_DATA_INDEX as never);
+  const groups = ((index as { groups?: string[] } | null)?.groups ?? []) as string[];
+  const out: PersonRow[] = [];
+  for (const g of groups) {
+    const data = await matrix.bot.getAccountDataFromServer(`${ACCOUNT_DATA_INDEX}.${g}` as never);
+    out.push(...(((data as { people?: PersonRow[] } | null)?.people ?? []) as PersonRow[]));
+  }
+  return out;
+}

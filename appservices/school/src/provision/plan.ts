@@ -1,0 +1,242 @@
+// The school's rooms as they should be: a pure function from the people to spaces, rooms, members and power levels.
+import { cohortOf, courseCohort, type Role } from "../roster/index.ts";
+import { localpartPart } from "../roster/usernames.ts";
+
+export type RoomKind = "school" | "yeargroup" | "class" | "classchat" | "course" | "teachers" | "exams";
+
+/** A person as planning needs them. */
+export interface PlanPerson {
+  userId: string;
+  role: Role;
+  className: string | null;
+  courses: string[];
+}
+
+/** One room or space as it should be. `members` maps user id → power level (0, 50 or 100). */
+export interface RoomSpec {
+  key: string;
+  kind: RoomKind;
+  name: string;
+  topic: string;
+  aliasLocalpart: string;
+  parentKey: string | null;
+  isSpace: boolean;
+  /** `restricted` lets members of the room `viaKey` join without an invite. */
+  join: { rule: "invite" } | { rule: "restricted"; viaKey: string };
+  /** Power level needed to post messages: 0 in chats, 50 where only teachers write. */
+  eventsDefault: number;
+  members: Map<string, number>;
+  /** Extra state for `createRoom` (`de.schulhof.course`, …). */
+  state: { type: string; state_key: string; content: Record<string, unknown> }[];
+  /** Parents before children: a room is provisioned after its parent. */
+  depth: number;
+}
+
+export const POWER = { student: 0, teacher: 50, admin: 100 } as const;
+
+/** A readable slug for aliases: `Mathematik 5a` → `mathematik-5a`. */
+export function slug(name: string): string {
+  return localpartPart(name).replace(/\./g, "-") || "x";
+}
+
+/**
+ * Plans every room of the school from its active people. Sek I classes get a class space with a
+ * chat and an exam-planning room; Sek II year groups are the cohort (one space, one Klausurplan)
+ * and their classes get a chat under it. Courses hang under their cohort's space. School admins
+ * are at power 100 in every room, teachers at 50 in the rooms they teach in, students at 0.
+ */
+export function planSchool(people: readonly PlanPerson[], school: { name: string }): RoomSpec[] {
+  const rooms = new Map<string, RoomSpec>();
+  const admins = people.filter((p) => p.role === "admin").map((p) => p.userId);
+  const add = (spec: Omit<RoomSpec, "members" | "state"> & { state?: RoomSpec["state"] }): RoomSpec => {
+    let r = rooms.get(spec.key);
+    if (r === undefined) {
+      r = { ...spec, members: new Map(), state: spec.state ?? [] };
+      rooms.set(spec.key, r);
+    }
+    return r;
+  };
+  const join = (key: string, userId: string, power: number): void => {
+    const r = rooms.get(key);
+    if (r === undefined) return;
+    r.members.set(userId, Math.max(power, r.members.get(userId) ?? 0));
+  };
+
+  const schoolSpace = add({
+    key: "school",
+    kind: "school",
+    name: school.name,
+    topic: "Schulhof: alle Klassen, Kurse und Gruppen der Schule",
+    aliasLocalpart: "schule-space",
+    parentKey: null,
+    isSpace: true,
+    join: { rule: "invite" },
+    eventsDefault: 50,
+    depth: 0,
+  });
+  add({
+    key: "teachers",
+    kind: "teachers",
+    name: "Lehrerzimmer",
+    topic: "Austausch im Kollegium",
+    aliasLocalpart: "schule-lehrerzimmer",
+    parentKey: "school",
+    isSpace: false,
+    join: { rule: "invite" },
+    eventsDefault: 0,
+    depth: 1,
+  });
+
+  /** The space and exam room of a class's cohort; created on first use. */
+  const cohortRooms = (className: string): { classSpace: string; examRoom: string; yearSpace: string; chat: string } => {
+    const c = cohortOf(className);
+    const sek1 = c.stage === "sek1";
+    const yearKey = `yeargroup:${c.yearGroup}`;
+    add({
+      key: yearKey,
+      kind: "yeargroup",
+      name: c.yearGroup,
+      topic: `Jahrgangsstufe ${c.yearGroup}`,
+      aliasLocalpart: `schule-jg-${slug(c.yearGroup)}`,
+      parentKey: "school",
+      isSpace: true,
+      join: sek1 ? { rule: "restricted", viaKey: "school" } : { rule: "invite" },
+      eventsDefault: 50,
+      depth: 1,
+    });
+    const classKey = sek1 ? `class:${className}` : yearKey;
+    if (sek1) {
+      add({
+        key: classKey,
+        kind: "class",
+        name: `Klasse ${className}`,
+        topic: `Klasse ${className}: Chat, Kurse und Klausurplan`,
+        aliasLocalpart: `schule-klasse-${slug(className)}`,
+        parentKey: yearKey,
+        isSpace: true,
+        join: { rule: "invite" },
+        eventsDefault: 50,
+        depth: 2,
+      });
+    }
+    const depth = sek1 ? 3 : 2;
+    const chatKey = `classchat:${className}`;
+    add({
+      key: chatKey,
+      kind: "classchat",
+      name: sek1 ? `${className} Klassenchat` : `${className} Stufenchat`,
+      topic: `Chat der ${sek1 ? "Klasse" : "Stufe"} ${className}`,
+      aliasLocalpart: `schule-chat-${slug(className)}`,
+      parentKey: classKey,
+      isSpace: false,
+      join: { rule: "restricted", viaKey: classKey },
+      eventsDefault: 0,
+      depth,
+    });
+    const cohortName = c.examCohort.name;
+    const examKey = `exams:${cohortName}`;
+    add({
+      key: examKey,
+      kind: "exams",
+      name: `Klausurplan ${cohortName}`,
+      topic: `Klassenarbeiten und Klausuren ${cohortName}`,
+      aliasLocalpart: `schule-klausuren-${slug(cohortName)}`,
+      parentKey: classKey,
+      isSpace: false,
+      join: { rule: "restricted", viaKey: classKey },
+      eventsDefault: 50,
+      depth,
+      state: [{ type: "de.schulhof.exam.cohort", state_key: "", content: { kind: c.examCohort.kind, name: cohortName } }],
+    });
+    return { classSpace: classKey, examRoom: examKey, yearSpace: yearKey, chat: chatKey };
+  };
+
+  const active = [...people].sort((a, b) => a.userId.localeCompare(b.userId));
+  for (const p of active) join("school", p.userId, p.role === "admin" ? POWER.admin : 0);
+  for (const p of active) {
+    if (p.role !== "student" && p.role !== "teacher") continue;
+    if (p.className === null) continue;
+    const r = cohortRooms(p.className);
+    const power = p.role === "teacher" ? POWER.teacher : POWER.student;
+    if (r.yearSpace !== r.classSpace) join(r.yearSpace, p.userId, power === POWER.teacher ? POWER.teacher : 0);
+    join(r.classSpace, p.userId, power);
+    join(r.chat, p.userId, power);
+    join(r.examRoom, p.userId, power);
+  }
+  for (const p of active) if (p.role === "teacher" || p.role === "admin") join("teachers", p.userId, p.role === "admin" ? POWER.admin : 0);
+
+  // Courses: the cohort follows the students' classes.
+  const courseStudents = new Map<string, PlanPerson[]>();
+  const courseTeachers = new Map<string, PlanPerson[]>();
+  for (const p of active) {
+    for (const course of p.courses) {
+      const m = p.role === "student" ? courseStudents : courseTeachers;
+      m.set(course, [...(m.get(course) ?? []), p]);
+    }
+  }
+  const courses = [...new Set([...courseStudents.keys(), ...courseTeachers.keys()])].sort((a, b) => a.localeCompare(b, "de"));
+  for (const course of courses) {
+    const students = courseStudents.get(course) ?? [];
+    const teachers = courseTeachers.get(course) ?? [];
+    const cohort = courseCohort(course, students.map((s) => s.className).filter((c): c is string => c !== null));
+    let parentKey = "school";
+    let depth = 1;
+    let examRoom: string | null = null;
+    const cohortClass = cohort?.kind === "class" ? cohort.name : null;
+    const anyClass = cohortClass ?? (cohort !== null ? students.find((s) => s.className !== null)?.className ?? null : null);
+    if (cohort !== null && anyClass !== null) {
+      const r = cohortRooms(anyClass);
+      parentKey = cohort.kind === "class" ? r.classSpace : r.yearSpace;
+      depth = cohort.kind === "class" && cohortOf(anyClass).stage === "sek1" ? 3 : 2;
+      examRoom = `exams:${cohort.name}`;
+      if (!rooms.has(examRoom)) examRoom = null;
+    }
+    const key = `course:${course}`;
+    add({
+      key,
+      kind: "course",
+      name: course,
+      topic: `Kurs ${course}`,
+      aliasLocalpart: `schule-kurs-${slug(course)}`,
+      parentKey,
+      isSpace: false,
+      join: { rule: "invite" },
+      eventsDefault: 0,
+      depth,
+      state: [
+        {
+          type: "de.schulhof.course",
+          state_key: "",
+          content: {
+            name: course,
+            subject: course.replace(/\s+\S+$/, "") || course,
+            cohort: cohort === null ? null : { kind: cohort.kind, name: cohort.name },
+            teachers: teachers.map((t) => t.userId),
+          },
+        },
+      ],
+    });
+    for (const s of students) join(key, s.userId, 0);
+    for (const t of teachers) {
+      join(key, t.userId, POWER.teacher);
+      // Teachers see the cohort's space and plan its exams.
+      if (parentKey !== "school") join(parentKey, t.userId, POWER.teacher);
+      const parent = rooms.get(parentKey);
+      if (parent?.parentKey !== undefined && parent.parentKey !== null && parent.parentKey !== "school") {
+        join(parent.parentKey, t.userId, POWER.teacher);
+      }
+      if (examRoom !== null) join(examRoom, t.userId, POWER.teacher);
+    }
+  }
+  for (const r of rooms.values()) for (const a of admins) if (r.members.has(a)) r.members.set(a, POWER.admin);
+  void schoolSpace;
+  return [...rooms.values()].sort((a, b) => a.depth - b.depth || a.key.localeCompare(b.key));
+}
+
+/** The power-level `users` map a room should have: members above 0, and school admins at 100 everywhere. */
+export function powerUsersFor(room: RoomSpec, admins: readonly string[]): Record<string, number> {
+  const users: Record<string, number> = {};
+  for (const [u, p] of room.members) if (p > 0) users[u] = p;
+  for (const a of admins) users[a] = POWER.admin;
+  return Object.fromEntries(Object.entries(users).sort(([a], [b]) => a.localeCompare(b)));
+}

@@ -1,0 +1,61 @@
+// The appservice host: runs the school's appservices in one Node process, one port each (or one alone, to scale out).
+import { join, resolve } from "node:path";
+import { startAppservice, type DbConfig, type Logger, type RunningAppservice } from "@schulhof/core";
+import type { GeneratedSchool } from "@schulhof/homeserver-config";
+import { SchoolAppserviceConfigSchema, schoolAppservice } from "@schulhof/school";
+
+/** The database of one appservice: its own PGlite folder, or its own schema in the shared PostgreSQL. */
+export function dbFor(gen: GeneratedSchool, appservice: string): DbConfig {
+  const db = gen.school.database;
+  if (db.kind === "pglite") return { kind: "pglite", path: db.path === null ? null : join(resolve(gen.dataDir, db.path), appservice) };
+  return { kind: "postgres", url: db.url, schema: db.schema === undefined ? appservice : `${db.schema}_${appservice}`, poolSize: db.pool_size };
+}
+
+/** The homeserver URL the appservices use (loopback). */
+export function homeserverUrlOf(gen: GeneratedSchool): string {
+  return `http://${gen.school.homeserver.bind}:${gen.school.homeserver.port}`;
+}
+
+/** Starts the enabled appservices (or only those named). Needs the system admin token in the secrets. */
+export async function startHost(gen: GeneratedSchool, opts: { only?: string[]; log?: Logger } = {}): Promise<RunningAppservice[]> {
+  const running: RunningAppservice[] = [];
+  const hsUrl = homeserverUrlOf(gen);
+  const wanted = (id: string): boolean => opts.only === undefined || opts.only.includes(id);
+  const tokens = (id: string): { as_token: string; hs_token: string } => {
+    const t = gen.secrets.appservices[id];
+    if (t === undefined) throw new Error(`no tokens for appservice ${id} in ${gen.secretsFile}`);
+    return t;
+  };
+  try {
+    const school = gen.school.appservices.school;
+    if (school.enabled && wanted("school")) {
+      const t = tokens("school");
+      const spec = gen.appservices.find((a) => a.id === "school");
+      running.push(
+        await startAppservice(
+          schoolAppservice,
+          {
+            identity: { homeserverUrl: hsUrl, serverName: gen.school.homeserver.server_name, asToken: t.as_token, botLocalpart: spec?.botLocalpart ?? "schule" },
+            hsToken: t.hs_token,
+            bind: school.bind,
+            port: school.port,
+            db: dbFor(gen, "school"),
+          },
+          SchoolAppserviceConfigSchema.parse({
+            schoolName: gen.school.school.name,
+            serverName: gen.school.homeserver.server_name,
+            homeserverUrl: hsUrl,
+            language: gen.school.school.language,
+            systemAdminToken: gen.secrets.system_admin_token,
+            adminApiToken: gen.secrets.admin_api_token,
+          }),
+          opts.log === undefined ? {} : { log: opts.log },
+        ),
+      );
+    }
+  } catch (e) {
+    for (const r of running) await r.stop();
+    throw e;
+  }
+  return running;
+}

@@ -1,0 +1,99 @@
+// The `schulhof` command line: init, up, host, roster import, reindex.
+import { readFileSync } from "node:fs";
+import { basename, join, resolve } from "node:path";
+import { parseArgs } from "node:util";
+import { isSchulhofError } from "@schulhof/core";
+import { generateFromFile, REPO_ROOT } from "@schulhof/homeserver-config";
+import { startHost } from "./host.ts";
+import { importViaApi, schoolApiUrl } from "./roster.ts";
+import { initDemo, up } from "./up.ts";
+
+const USAGE = `Schulhof – Schulserver auf Matrix
+
+  schulhof init [--data DIR]                 Demo-Schuldatei anlegen (data/demo/school.yaml)
+  schulhof up [--data DIR] [--no-demo]       Schule starten (Synapse, Appservices, LiveKit, Web)
+  schulhof host [--data DIR] [--only NAME]   nur die Appservices starten
+  schulhof roster import DATEI [--dry-run] [--skip-invalid] [--letters PDF] [--logins TSV]
+  schulhof reindex [school]                  Datenbank eines Appservice aus den Räumen neu aufbauen
+  schulhof bench provision                   siehe npm run bench:provision
+`;
+
+async function main(argv: string[]): Promise<void> {
+  const { values, positionals } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    options: {
+      data: { type: "string", default: join(REPO_ROOT, "data", "demo") },
+      "dry-run": { type: "boolean", default: false },
+      "skip-invalid": { type: "boolean", default: false },
+      letters: { type: "string" },
+      logins: { type: "string" },
+      only: { type: "string", multiple: true },
+      "no-demo": { type: "boolean", default: false },
+      help: { type: "boolean", short: "h", default: false },
+    },
+  });
+  const dataDir = resolve(values.data);
+  const [cmd, sub, arg] = positionals;
+  if (values.help || cmd === undefined) {
+    process.stdout.write(USAGE);
+    return;
+  }
+  switch (cmd) {
+    case "init":
+      process.stdout.write(initDemo(dataDir) ? `angelegt: ${join(dataDir, "school.yaml")}\n` : `existiert schon: ${join(dataDir, "school.yaml")}\n`);
+      return;
+    case "up":
+      await up(dataDir, { demo: !values["no-demo"] });
+      return;
+    case "host": {
+      const gen = generateFromFile(dataDir);
+      const running = await startHost(gen, values.only === undefined ? {} : { only: values.only });
+      const stop = (): void => {
+        void Promise.all(running.map((r) => r.stop())).then(() => process.exit(0));
+      };
+      process.on("SIGINT", stop);
+      process.on("SIGTERM", stop);
+      return;
+    }
+    case "roster": {
+      if (sub !== "import" || arg === undefined) throw new Error("usage: schulhof roster import FILE");
+      const gen = generateFromFile(dataDir);
+      const stamp = new Date().toISOString().replace(/[:.]/g, "-");
+      const report = await importViaApi(gen, readFileSync(arg), {
+        dryRun: values["dry-run"],
+        skipInvalid: values["skip-invalid"],
+        fileName: basename(arg),
+        lettersPath: values.letters ?? join(dataDir, "letters", `zugangsbriefe-${stamp}.pdf`),
+        loginsPath: values.logins ?? null,
+      });
+      process.stdout.write(report.diffText + "\n");
+      if (!report.dryRun) {
+        process.stdout.write(`\nfertig in ${report.seconds.total.toFixed(1)} s; ${report.letters.length} Zugangsbriefe, ${report.failures.length} Fehler\n`);
+        for (const f of report.failures.slice(0, 20)) process.stdout.write(`  ${f.what}: ${f.reason}\n`);
+        if (report.failures.length > 0) process.exitCode = 1;
+      }
+      return;
+    }
+    case "reindex": {
+      const gen = generateFromFile(dataDir);
+      const target = sub ?? "school";
+      if (target !== "school") throw new Error(`unknown appservice ${target}`);
+      const res = await fetch(`${schoolApiUrl(gen)}/reindex`, { method: "POST", headers: { authorization: `Bearer ${gen.secrets.admin_api_token}` } });
+      process.stdout.write(`${await res.text()}\n`);
+      if (!res.ok) process.exitCode = 1;
+      return;
+    }
+    case "bench":
+      process.stdout.write("npm run bench:provision\n");
+      return;
+    default:
+      throw new Error(`unknown command ${cmd}\n${USAGE}`);
+  }
+}
+
+main(process.argv.slice(2)).catch((e: unknown) => {
+  const msg = isSchulhofError(e) ? e.message : e instanceof Error ? e.message : String(e);
+  process.stderr.write(`schulhof: ${msg}\n`);
+  process.exit(1);
+});

@@ -1,0 +1,33 @@
+// Child processes of `schulhof up` (LiveKit) and finding the tools that bootstrap installed.
+import { spawn, type ChildProcess } from "node:child_process";
+import { existsSync, openSync } from "node:fs";
+import { delimiter, join } from "node:path";
+import { REPO_ROOT } from "@schulhof/homeserver-config";
+
+/** A binary on PATH or in the project's `.tools/bin`, else null. */
+export function findTool(name: string): string | null {
+  const dirs = [...(process.env.PATH ?? "").split(delimiter), join(REPO_ROOT, ".tools", "bin")];
+  for (const d of dirs) {
+    const p = join(d, name);
+    if (d !== "" && existsSync(p)) return p;
+  }
+  return null;
+}
+
+/** Starts `livekit-server --dev` on loopback; its output goes to `logFile`. */
+export function startLivekit(logFile: string, port = 7880): ChildProcess | null {
+  const bin = findTool("livekit-server");
+  if (bin === null) return null;
+  const out = openSync(logFile, "a");
+  return spawn(bin, ["--dev", "--bind", "127.0.0.1", "--port", String(port)], { stdio: ["ignore", out, out] });
+}
+
+/** Stops a child: SIGTERM, then SIGKILL after `graceMs`. */
+export async function stopChild(child: ChildProcess | null, graceMs = 5000): Promise<void> {
+  if (child === null || child.exitCode !== null || child.signalCode !== null) return;
+  const exited = new Promise<void>((r) => child.once("exit", () => r()));
+  child.kill("SIGTERM");
+  const t = setTimeout(() => child.kill("SIGKILL"), graceMs);
+  await exited;
+  clearTimeout(t);
+}

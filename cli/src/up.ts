@@ -1,0 +1,84 @@
+// `schulhof up`: generates the config, starts Synapse, the appservice host, LiveKit and the web server; Ctrl-C stops all.
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import type { Server } from "node:http";
+import { join } from "node:path";
+import { stringify } from "yaml";
+import { ensureSystemAdmin, generateFromFile, runSynapse, type RunningSynapse } from "@schulhof/homeserver-config";
+import type { RunningAppservice } from "@schulhof/core";
+import { startWebServer } from "@schulhof/web";
+import { DEMO_ROSTER, demoSchoolFile } from "./demo/school.ts";
+import { homeserverUrlOf, startHost } from "./host.ts";
+import { startLivekit, stopChild } from "./processes.ts";
+import { importViaApi } from "./roster.ts";
+
+/** Writes a demo `school.yaml` into `dataDir` unless one exists. Answers whether it wrote one. */
+export function initDemo(dataDir: string): boolean {
+  const file = join(dataDir, "school.yaml");
+  if (existsSync(file)) return false;
+  mkdirSync(dataDir, { recursive: true });
+  writeFileSync(file, "# Schulhof school file (demo). Edit, then run schulhof up again.\n" + stringify(demoSchoolFile()));
+  return true;
+}
+
+/** Runs the school until SIGINT/SIGTERM. */
+export async function up(dataDir: string, opts: { demo: boolean }): Promise<void> {
+  if (opts.demo) initDemo(dataDir);
+  const gen = generateFromFile(dataDir);
+  const say = (s: string): void => void process.stdout.write(s + "\n");
+  say(`Schulhof: starte ${gen.school.school.name} …`);
+
+  let synapse: RunningSynapse | null = null;
+  let host: RunningAppservice[] = [];
+  let web: Server | null = null;
+  const livekit = startLivekit(join(gen.dataDir, "livekit.log"));
+  let stopping = false;
+  const stopAll = async (): Promise<void> => {
+    if (stopping) return;
+    stopping = true;
+    say("\nSchulhof: halte an …");
+    await new Promise<void>((r) => (web === null ? r() : web.close(() => r())));
+    web?.closeAllConnections();
+    for (const h of host) await h.stop().catch(() => undefined);
+    await stopChild(livekit);
+    await synapse?.stop();
+  };
+  const onSignal = (): void => {
+    void stopAll().then(() => process.exit(0));
+  };
+  process.on("SIGINT", onSignal);
+  process.on("SIGTERM", onSignal);
+  try {
+    synapse = await runSynapse(gen);
+    say(`  Synapse         ${synapse.url}`);
+    await ensureSystemAdmin(gen, homeserverUrlOf(gen));
+    host = await startHost(gen);
+    for (const h of host) say(`  Appservice ${h.name.padEnd(5)} http://127.0.0.1:${h.port}`);
+    web = await startWebServer({ bind: gen.school.web.bind, port: gen.school.web.port, wellKnownDir: gen.wellKnownDir });
+    say(livekit === null ? "  LiveKit         nicht installiert (livekit-server fehlt)" : "  LiveKit         ws://127.0.0.1:7880 (dev)");
+
+    const logins = join(gen.dataDir, "logins.tsv");
+    if (opts.demo && !existsSync(logins)) {
+      say("Schulhof: lege die Demo-Schule an …");
+      const report = await importViaApi(gen, Buffer.from(DEMO_ROSTER, "utf8"), {
+        dryRun: false,
+        skipInvalid: false,
+        fileName: "demo-roster.csv",
+        lettersPath: join(gen.dataDir, "letters", "zugangsbriefe-demo.pdf"),
+        loginsPath: logins,
+      });
+      if (report.failures.length > 0) say(`  ${report.failures.length} Schritte fehlgeschlagen; schulhof up versucht sie beim nächsten Start erneut.`);
+    }
+    const webUrl = `http://${gen.school.web.bind}:${gen.school.web.port}`;
+    say("");
+    say(`Schulhof läuft: ${webUrl}`);
+    say(`Matrix-Server für Element & Co.: ${gen.school.homeserver.public_baseurl}`);
+    if (existsSync(logins)) {
+      say(`Demo-Zugänge (${logins}):`);
+      for (const line of readFileSync(logins, "utf8").trim().split("\n")) say(`  ${line.split("\t").join("  ")}`);
+    }
+    say("Beenden mit Strg-C.");
+  } catch (e) {
+    await stopAll();
+    throw e;
+  }
+}

@@ -1,0 +1,67 @@
+// The school file: what an admin writes (or `schulhof init` writes) and every generated config comes from.
+import { z } from "zod";
+import { DbConfigSchema } from "@schulhof/core";
+
+/** German states, by their ISO 3166-2:DE codes (without the `DE-`). */
+export const BUNDESLAENDER = ["BW", "BY", "BE", "BB", "HB", "HH", "HE", "MV", "NI", "NW", "RP", "SL", "SN", "ST", "SH", "TH"] as const;
+
+const ServerName = z
+  .string()
+  .regex(/^[a-z0-9]([a-z0-9.-]*[a-z0-9])?(:[0-9]{1,5})?$/, "must be a DNS name such as schule.example.de");
+
+const SynapseDb = z.discriminatedUnion("kind", [
+  z.object({ kind: z.literal("sqlite") }),
+  z.object({
+    kind: z.literal("postgres"),
+    host: z.string().default("127.0.0.1"),
+    port: z.number().int().default(5432),
+    user: z.string(),
+    password: z.string().optional(),
+    database: z.string(),
+  }),
+]);
+
+/** One appservice of the school: where it listens. Its tokens live in the secrets file. */
+const AppserviceEntry = z.object({
+  port: z.number().int().min(1).max(65535),
+  bind: z.string().default("127.0.0.1"),
+  enabled: z.boolean().default(true),
+});
+
+export const SchoolFileSchema = z.object({
+  school: z.object({
+    id: z.string().regex(/^[a-z0-9-]+$/, "lowercase letters, digits and - only"),
+    name: z.string().min(1),
+    state: z.enum(BUNDESLAENDER),
+    timezone: z.string().default("Europe/Berlin"),
+    mail_domain: ServerName,
+    language: z.enum(["de", "en"]).default("de"),
+  }),
+  homeserver: z.object({
+    server_name: ServerName,
+    public_baseurl: z.url(),
+    bind: z.string().default("127.0.0.1"),
+    port: z.number().int().min(1).max(65535).default(8008),
+    database: SynapseDb.default({ kind: "sqlite" }),
+    /** bcrypt cost for passwords people set; see docs/provisioning.md. */
+    bcrypt_rounds: z.number().int().min(10).max(15).default(12),
+    /** Server names this school federates with (its district). Empty: no federation. */
+    federation_allowlist: z.array(ServerName).default([]),
+    max_upload_size_mb: z.number().int().min(1).max(1024).default(100),
+  }),
+  appservices: z
+    .object({
+      school: AppserviceEntry.default({ port: 9100, bind: "127.0.0.1", enabled: true }),
+    })
+    .default({ school: { port: 9100, bind: "127.0.0.1", enabled: true } }),
+  database: DbConfigSchema,
+  video: z
+    .object({
+      livekit_url: z.string().default("ws://127.0.0.1:7880"),
+      token_service_url: z.string().default("http://127.0.0.1:8070"),
+    })
+    .default({ livekit_url: "ws://127.0.0.1:7880", token_service_url: "http://127.0.0.1:8070" }),
+  web: z.object({ bind: z.string().default("127.0.0.1"), port: z.number().int().default(8080) }).default({ bind: "127.0.0.1", port: 8080 }),
+});
+
+export type SchoolFile = z.infer<typeof SchoolFileSchema>;

@@ -1,0 +1,56 @@
+// Secrets of one school, made at first start into the data folder (mode 0600), never committed or logged.
+import { randomBytes } from "node:crypto";
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
+import { z } from "zod";
+import { parseConfig } from "@schulhof/core";
+
+const TokenPair = z.object({ as_token: z.string().min(32), hs_token: z.string().min(32) });
+
+export const SecretsSchema = z.object({
+  registration_shared_secret: z.string().min(32),
+  macaroon_secret_key: z.string().min(32),
+  form_secret: z.string().min(32),
+  appservices: z.record(z.string(), TokenPair),
+  /** Bearer token of the appservices' admin HTTP API (the CLI uses it). */
+  admin_api_token: z.string().min(32),
+  /** Access token of the server-admin service account that provisioning uses; made at first start. */
+  system_admin_token: z.string().optional(),
+});
+export type Secrets = z.infer<typeof SecretsSchema>;
+
+/** A random token with 256 bits. */
+export function newToken(): string {
+  return randomBytes(32).toString("base64url");
+}
+
+/** Reads the secrets file, or makes one. Tokens for appservices not yet known are added. */
+export function loadOrCreateSecrets(file: string, appserviceIds: readonly string[]): Secrets {
+  let secrets: Secrets;
+  if (existsSync(file)) {
+    const raw = JSON.parse(readFileSync(file, "utf8")) as Record<string, unknown>;
+    raw.admin_api_token ??= newToken();
+    secrets = parseConfig(file, raw, SecretsSchema);
+  } else {
+    secrets = {
+      registration_shared_secret: newToken(),
+      macaroon_secret_key: newToken(),
+      form_secret: newToken(),
+      admin_api_token: newToken(),
+      appservices: {},
+    };
+  }
+  let changed = !existsSync(file);
+  for (const id of appserviceIds) {
+    if (secrets.appservices[id] === undefined) {
+      secrets.appservices[id] = { as_token: newToken(), hs_token: newToken() };
+      changed = true;
+    }
+  }
+  if (changed) saveSecrets(file, secrets);
+  return secrets;
+}
+
+/** Writes the secrets file readable by its owner only. */
+export function saveSecrets(file: string, secrets: Secrets): void {
+  writeFileSync(file, JSON.stringify(secrets, null, 2) + "\n", { mode: 0o600 });
+}

@@ -1,0 +1,93 @@
+// Synapse's homeserver.yaml and log config for one school, as plain objects.
+import { join } from "node:path";
+import type { SchoolFile } from "./schema.ts";
+import type { Secrets } from "./secrets.ts";
+
+/** Paths of the files one school's Synapse uses. */
+export interface SynapsePaths {
+  dir: string;
+  homeserverYaml: string;
+  logConfig: string;
+  registrations: string[];
+}
+
+/** homeserver.yaml for `school`: loopback listener, closed registration, district-only federation. */
+export function homeserverYaml(school: SchoolFile, secrets: Secrets, paths: SynapsePaths): Record<string, unknown> {
+  const hs = school.homeserver;
+  const database =
+    hs.database.kind === "sqlite"
+      ? { name: "sqlite3", args: { database: join(paths.dir, "homeserver.db") } }
+      : {
+          name: "psycopg2",
+          args: {
+            user: hs.database.user,
+            password: hs.database.password,
+            database: hs.database.database,
+            host: hs.database.host,
+            port: hs.database.port,
+            cp_min: 5,
+            cp_max: 10,
+          },
+        };
+  return {
+    server_name: hs.server_name,
+    public_baseurl: hs.public_baseurl,
+    pid_file: join(paths.dir, "homeserver.pid"),
+    listeners: [
+      {
+        port: hs.port,
+        bind_addresses: [hs.bind],
+        type: "http",
+        tls: false,
+        x_forwarded: false,
+        resources: [{ names: ["client", "federation", "openid"], compress: false }],
+      },
+    ],
+    database,
+    log_config: paths.logConfig,
+    media_store_path: join(paths.dir, "media_store"),
+    signing_key_path: join(paths.dir, "signing.key"),
+    registration_shared_secret: secrets.registration_shared_secret,
+    macaroon_secret_key: secrets.macaroon_secret_key,
+    form_secret: secrets.form_secret,
+    report_stats: false,
+    enable_registration: false,
+    bcrypt_rounds: hs.bcrypt_rounds,
+    // A school's data stays home: no key servers, no room directory for the world, no URL previews.
+    trusted_key_servers: [],
+    suppress_key_server_warning: true,
+    federation_domain_whitelist: hs.federation_allowlist,
+    allow_public_rooms_over_federation: false,
+    allow_public_rooms_without_auth: false,
+    url_preview_enabled: false,
+    max_upload_size: `${hs.max_upload_size_mb}M`,
+    // Presence is the costliest feature under load and tells pupils' online times; off by default.
+    presence: { enabled: false },
+    user_directory: { enabled: true, search_all_users: false },
+    app_service_config_files: paths.registrations,
+    limit_remote_rooms: { enabled: false },
+    experimental_features: { msc3266_enabled: true },
+  };
+}
+
+/** Python logging config: warnings to the console, info to a rotating file. */
+export function logConfig(dir: string): Record<string, unknown> {
+  return {
+    version: 1,
+    formatters: { precise: { format: "%(asctime)s - %(name)s - %(lineno)d - %(levelname)s - %(request)s - %(message)s" } },
+    handlers: {
+      file: {
+        class: "logging.handlers.RotatingFileHandler",
+        formatter: "precise",
+        filename: join(dir, "homeserver.log"),
+        maxBytes: 10_000_000,
+        backupCount: 3,
+        encoding: "utf8",
+      },
+      console: { class: "logging.StreamHandler", formatter: "precise", level: "WARNING" },
+    },
+    loggers: { "synapse.storage.SQL": { level: "WARNING" } },
+    root: { level: "INFO", handlers: ["file", "console"] },
+    disable_existing_loggers: false,
+  };
+}

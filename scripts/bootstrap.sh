@@ -1,0 +1,35 @@
+#!/usr/bin/env bash
+# Installs what the project needs and is missing: npm packages (with the pinned Node 24), Synapse into .venv, livekit-server.
+# Called by `npm start`, `npm test` and the benchmarks; fast when everything is there.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+SYNAPSE_VERSION=1.163.2
+LIVEKIT_VERSION=v1.9.11
+
+say() { printf 'schulhof bootstrap: %s\n' "$*" >&2; }
+
+# npm packages, including the pinned Node 24 (the `node` devDependency) that every script runs on.
+if [ ! -x node_modules/.bin/node ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+  say "installing npm packages"
+  npm ci --no-audit --no-fund --loglevel=error
+fi
+
+# Synapse from PyPI into .venv, version pinned (with the PostgreSQL driver for production configs).
+if ! .venv/bin/python -c "import sys, synapse, psycopg2; sys.exit(0 if synapse.__version__ == '$SYNAPSE_VERSION' else 1)" 2>/dev/null; then
+  say "installing Synapse $SYNAPSE_VERSION into .venv"
+  python3 -m venv .venv
+  .venv/bin/pip install --quiet --disable-pip-version-check "matrix-synapse[postgres]==$SYNAPSE_VERSION"
+fi
+
+# livekit-server: one on PATH, else built with `go install` from the pinned tag into .tools/bin.
+if ! command -v livekit-server >/dev/null 2>&1 && [ ! -x .tools/bin/livekit-server ]; then
+  if command -v go >/dev/null 2>&1; then
+    say "building livekit-server $LIVEKIT_VERSION with go install (once, takes a few minutes)"
+    mkdir -p .tools/bin
+    GOBIN="$PWD/.tools/bin" go install "github.com/livekit/livekit-server/cmd/server@$LIVEKIT_VERSION"
+    mv .tools/bin/server .tools/bin/livekit-server
+  else
+    say "go is missing: livekit-server not installed, video will not start"
+  fi
+fi
