@@ -36,6 +36,7 @@ export async function startHost(gen: GeneratedSchool, opts: { only?: string[]; l
           schoolAppservice,
           {
             identity: { homeserverUrl: hsUrl, serverName: gen.school.homeserver.server_name, asToken: t.as_token, botLocalpart: spec?.botLocalpart ?? "schule" },
+            registrationId: "school",
             hsToken: t.hs_token,
             bind: school.bind,
             port: school.port,

@@ -16,7 +16,7 @@ export interface AppserviceSpec {
 }
 
 /** The appservices of the foundation; feature appservices add theirs here. */
-export function builtinAppservices(serverName: string, ports: { school: { bind: string; port: number } }): AppserviceSpec[] {
+export function builtinAppservices(ports: { school: { bind: string; port: number } }): AppserviceSpec[] {
   return [
     {
       id: "school",
@@ -27,7 +27,7 @@ export function builtinAppservices(serverName: string, ports: { school: { bind: 
       sharedUsers: ["[a-z0-9][a-z0-9.\\-]*"],
       exclusiveAliases: ["schule-.*"],
     },
-  ].map((s) => ({ ...s, serverName }));
+  ];
 }
 
 const esc = (s: string): string => s.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
@@ -44,8 +44,8 @@ export function registrationFor(spec: AppserviceSpec, serverName: string, secret
   reg.setRateLimited(false);
   reg.pushEphemeral = true;
   const server = esc(serverName);
-  for (const u of spec.exclusiveUsers) reg.addRegexPattern("users", `@${u}:${server}`, true);
-  for (const u of spec.sharedUsers) reg.addRegexPattern("users", `@${u}:${server}`, false);
-  for (const a of spec.exclusiveAliases) reg.addRegexPattern("aliases", `#${a}:${server}`, true);
+  for (const u of spec.exclusiveUsers) reg.addRegexPattern("users", `@${u}:${server}$`, true);
+  for (const u of spec.sharedUsers) reg.addRegexPattern("users", `@${u}:${server}$`, false);
+  for (const a of spec.exclusiveAliases) reg.addRegexPattern("aliases", `#${a}:${server}$`, true);
   return { ...reg.getOutput(), receive_ephemeral: true };
 }

@@ -38,7 +38,7 @@ export function generateSchool(school: SchoolFile, dataDirIn: string, extra: App
   const wellKnownDir = join(dataDir, "well-known");
   mkdirSync(regDir, { recursive: true });
   mkdirSync(join(wellKnownDir, "matrix"), { recursive: true });
-  const specs = [...builtinAppservices(school.homeserver.server_name, school.appservices), ...extra];
+  const specs = [...builtinAppservices(school.appservices), ...extra];
   const secretsFile = join(dataDir, "secrets.json");
   const secrets = loadOrCreateSecrets(secretsFile, specs.map((s) => s.id));
 

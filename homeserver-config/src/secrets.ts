@@ -2,7 +2,7 @@
 import { randomBytes } from "node:crypto";
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { z } from "zod";
-import { parseConfig } from "@schulhof/core";
+import { ConfigError, parseConfig } from "@schulhof/core";
 
 const TokenPair = z.object({ as_token: z.string().min(32), hs_token: z.string().min(32) });
 
@@ -26,9 +26,18 @@ export function newToken(): string {
 /** Reads the secrets file, or makes one. Tokens for appservices not yet known are added. */
 export function loadOrCreateSecrets(file: string, appserviceIds: readonly string[]): Secrets {
   let secrets: Secrets;
+  let changed = !existsSync(file);
   if (existsSync(file)) {
-    const raw = JSON.parse(readFileSync(file, "utf8")) as Record<string, unknown>;
-    raw.admin_api_token ??= newToken();
+    let raw: Record<string, unknown>;
+    try {
+      raw = JSON.parse(readFileSync(file, "utf8")) as Record<string, unknown>;
+    } catch (e) {
+      throw new ConfigError(file, "", `not valid JSON (${(e as Error).message}); restore it from the backup`);
+    }
+    if (raw.admin_api_token === undefined) {
+      raw.admin_api_token = newToken();
+      changed = true;
+    }
     secrets = parseConfig(file, raw, SecretsSchema);
   } else {
     secrets = {
@@ -39,7 +48,6 @@ export function loadOrCreateSecrets(file: string, appserviceIds: readonly string
       appservices: {},
     };
   }
-  let changed = !existsSync(file);
   for (const id of appserviceIds) {
     if (secrets.appservices[id] === undefined) {
       secrets.appservices[id] = { as_token: newToken(), hs_token: newToken() };

@@ -61,6 +61,13 @@ export function homeserverYaml(school: SchoolFile, secrets: Secrets, paths: Syna
     allow_public_rooms_without_auth: false,
     url_preview_enabled: false,
     max_upload_size: `${hs.max_upload_size_mb}M`,
+    // A whole school logs in from one address (the school's NAT) at 07:30: the per-address login
+    // limit is raised; per-account and failed-attempt limits (brute force) stay at Synapse's defaults.
+    rc_login: {
+      address: { per_second: 5, burst_count: 100 },
+      account: { per_second: 0.17, burst_count: 3 },
+      failed_attempts: { per_second: 0.17, burst_count: 3 },
+    },
     // Presence is the costliest feature under load and tells pupils' online times; off by default.
     presence: { enabled: false },
     user_directory: { enabled: true, search_all_users: false },

@@ -7,6 +7,7 @@ import { migrate, type Migration } from "./db/migrate.ts";
 import { openDb } from "./db/open.ts";
 import { Dispatcher, type EventHandler } from "./intake/dispatcher.ts";
 import { countPending, INBOX_MIGRATIONS, type MatrixEvent } from "./intake/inbox.ts";
+import { enqueue, OUTBOX_MIGRATIONS, OutboxSender } from "./intake/outbox.ts";
 import { transactionRouter } from "./intake/transactions.ts";
 import { createLogger } from "./log.ts";
 import { AppserviceMatrix, type AppserviceIdentity } from "./matrix/client.ts";
@@ -50,6 +51,8 @@ export interface AppserviceDefinition<C> {
 /** Where and as whom an appservice runs. */
 export interface RuntimeConfig {
   identity: AppserviceIdentity;
+  /** The registration's `id`; used to ask the homeserver to resend its backlog at start. */
+  registrationId: string;
   hsToken: string;
   bind: string;
   port: number;
@@ -65,6 +68,7 @@ export interface RunningAppservice {
   port: number;
   ctx: AppserviceContext;
   dispatcher: Dispatcher;
+  outbox: OutboxSender;
   /** Stops accepting transactions, finishes the events in hand, closes storage. */
   stop: () => Promise<void>;
 }
@@ -79,16 +83,20 @@ export async function startAppservice<C>(
   const log = deps.log ?? createLogger(def.name, runtime.logLevel);
   const db = deps.db ?? (await openDb(runtime.db));
   await migrate(db, "intake", INBOX_MIGRATIONS);
+  await migrate(db, "outbox", OUTBOX_MIGRATIONS);
   await migrate(db, def.name, def.migrations);
   const metrics = createMetrics(def.name, () => countPending(db));
   const matrix = new AppserviceMatrix(runtime.identity);
   const ctx: AppserviceContext = { name: def.name, db, log, matrix, metrics };
   const handlers = await def.create(ctx, config);
 
+  const outbox = new OutboxSender(db, matrix, log, runtime.concurrency ?? 8);
   const dispatcher = new Dispatcher({
     db,
     log,
     handle: handlers.handle,
+    enqueue,
+    onQueued: () => outbox.kick(),
     concurrency: runtime.concurrency ?? 8,
     onOutcome: (outcome, _ev, ms) => {
       metrics.events.inc({ outcome });
@@ -125,7 +133,13 @@ export async function startAppservice<C>(
   const address = server.address();
   const port = typeof address === "object" && address !== null ? address.port : runtime.port;
   dispatcher.start();
+  outbox.start();
   log.info({ port, bind: runtime.bind }, "appservice listening");
+  // A homeserver that saw us down waits up to minutes before retrying; a ping makes it send the backlog now.
+  pingHomeserver(runtime).then(
+    (ms) => log.info({ ms }, "homeserver reached us"),
+    (e: unknown) => log.warn({ err: e }, "homeserver ping failed; it will retry on its own schedule"),
+  );
   if (handlers.started !== undefined) {
     handlers.started().catch((e: unknown) => log.error({ err: e }, "start-up task failed"));
   }
@@ -138,13 +152,27 @@ export async function startAppservice<C>(
         server.closeAllConnections();
       });
       await dispatcher.stop();
+      await outbox.stop();
       await handlers.stop?.();
       if (deps.db === undefined) await db.close();
       log.info("appservice stopped");
     })();
     return stopping;
   };
-  return { name: def.name, port, ctx, dispatcher, stop };
+  return { name: def.name, port, ctx, dispatcher, outbox, stop };
+}
+
+/** Asks the homeserver to ping us (MSC2659); on success Synapse retries transactions it held back. */
+async function pingHomeserver(runtime: RuntimeConfig): Promise<number> {
+  const url = `${runtime.identity.homeserverUrl}/_matrix/client/v1/appservice/${encodeURIComponent(runtime.registrationId)}/ping`;
+  const res = await fetch(url, {
+    method: "POST",
+    headers: { authorization: `Bearer ${runtime.identity.asToken}`, "content-type": "application/json" },
+    body: JSON.stringify({ transaction_id: `start-${Date.now()}` }),
+  });
+  const body = (await res.json()) as { duration_ms?: number; errcode?: string; error?: string };
+  if (!res.ok) throw new Error(`ping: ${res.status} ${body.errcode ?? ""} ${body.error ?? ""}`);
+  return body.duration_ms ?? 0;
 }
 
 function listen(app: Express, bind: string, port: number): Promise<Server> {

@@ -1,5 +1,5 @@
 // The school appservice (`@schule`): provisioning from the roster, the school bot's commands, the admin API.
-import { asIntakeError, SynapseAdmin, type AppserviceDefinition, type MatrixEvent } from "@schulhof/core";
+import { asIntakeError, SynapseAdmin, type AppserviceDefinition, type HandlerContext, type MatrixEvent } from "@schulhof/core";
 import { adminRoutes } from "./api/admin.ts";
 import { handleCommand, parseCommand, type CommandPort } from "./bot/commands.ts";
 import type { SchoolAppserviceConfig } from "./config.ts";
@@ -23,18 +23,29 @@ export const schoolAppservice: AppserviceDefinition<SchoolAppserviceConfig> = {
   accepts: schoolAccepts,
   async create(ctx, config) {
     const admin = new SynapseAdmin(config.homeserverUrl, config.systemAdminToken);
-    const port: CommandPort = {
+    const portFor = (hctx: HandlerContext): CommandPort => ({
       defaultLang: config.language,
-      async reply(roomId, txnId, text, html) {
-        await ctx.matrix.bot.sendEvent(roomId, "m.room.message" as never, { msgtype: "m.notice", body: text, format: "org.matrix.custom.html", formatted_body: html } as never, txnId);
+      async reply(roomId, replyTo, text, html) {
+        await hctx.enqueue({
+          kind: "message",
+          roomId,
+          eventType: "m.room.message",
+          content: {
+            msgtype: "m.notice",
+            body: text,
+            format: "org.matrix.custom.html",
+            formatted_body: html,
+            "m.relates_to": { "m.in_reply_to": { event_id: replyTo } },
+          },
+        });
       },
       async personOf(userId) {
-        const p = (await allPeople(ctx.db)).find((x) => x.userId === userId && x.active);
+        const p = (await allPeople(hctx.tx)).find((x) => x.userId === userId && x.active);
         return p === undefined ? null : { role: p.role, className: p.className, courses: p.courses };
       },
       async roomsOf(userId) {
-        const rooms = await allRooms(ctx.db);
-        const members = await allMemberships(ctx.db);
+        const rooms = await allRooms(hctx.tx);
+        const members = await allMemberships(hctx.tx);
         return [...members.entries()]
           .filter(([, users]) => users.has(userId))
           .map(([key]) => rooms.get(key))
@@ -42,15 +53,15 @@ export const schoolAppservice: AppserviceDefinition<SchoolAppserviceConfig> = {
           .map((r) => ({ name: r?.name ?? "", roomId: r?.roomId ?? "" }))
           .sort((a, b) => a.name.localeCompare(b.name, "de"));
       },
-    };
+    });
     return {
-      async handle(event) {
+      async handle(event, hctx) {
         try {
           if (event.type === "m.room.member") {
-            await ctx.matrix.bot.joinRoom(event.room_id);
+            await hctx.enqueue({ kind: "join", roomId: event.room_id });
             return;
           }
-          await handleCommand(event, port);
+          await handleCommand(event, portFor(hctx));
         } catch (e) {
           throw asIntakeError(e);
         }

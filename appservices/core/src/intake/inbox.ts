@@ -53,7 +53,7 @@ ON CONFLICT (event_id) DO NOTHING RETURNING seq`;
 const INSERT_TXN = `INSERT INTO intake_transactions (txn_id, events) VALUES ($1, $2) ON CONFLICT (txn_id) DO NOTHING`;
 const SELECT_PENDING = `
 SELECT seq, event, attempts FROM intake_inbox
-WHERE handled_at IS NULL AND seq > $1 ORDER BY seq LIMIT $2`;
+WHERE handled_at IS NULL AND seq > $1 AND room_id <> ALL($3::text[]) ORDER BY seq LIMIT $2`;
 const MARK_HANDLED = `UPDATE intake_inbox SET handled_at = now(), attempts = attempts + 1, last_error = NULL WHERE seq = $1`;
 const MARK_FAILED = `
 UPDATE intake_inbox SET handled_at = now(), failed = true, attempts = attempts + 1, last_error = $2 WHERE seq = $1`;
@@ -76,11 +76,12 @@ export async function storeTransaction(db: Db, txnId: string, events: readonly M
   });
 }
 
-/** The oldest events not handled yet, after `afterSeq`. */
-export async function pendingEvents(db: Queryable, afterSeq: number, limit: number): Promise<PendingEvent[]> {
+/** The oldest events not handled yet, after `afterSeq`, outside `skipRooms`. */
+export async function pendingEvents(db: Queryable, afterSeq: number, limit: number, skipRooms: string[] = []): Promise<PendingEvent[]> {
   const r = await db.query<{ seq: string | number; event: MatrixEvent | string; attempts: number }>(SELECT_PENDING, [
     afterSeq,
     limit,
+    skipRooms,
   ]);
   return r.rows.map((row) => ({
     seq: Number(row.seq),

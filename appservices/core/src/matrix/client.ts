@@ -1,5 +1,4 @@
 // The appservice's client-server side: matrix-js-sdk clients that act as the bot or masquerade as namespace users.
-import { createHash } from "node:crypto";
 import { createClient, type MatrixClient, MatrixError, ConnectionError, Method } from "matrix-js-sdk";
 import { logger as sdkLogger } from "matrix-js-sdk/lib/logger.js";
 import { localUserId, type UserId } from "../ids.ts";
@@ -73,14 +72,6 @@ export class AppserviceMatrix {
     this.registered.add(id);
     return id;
   }
-}
-
-/**
- * A stable transaction id for a message caused by `sourceEventId`, so that a handler that runs twice
- * (after a crash) sends once: the homeserver de-duplicates by transaction id.
- */
-export function txnIdFor(sourceEventId: string, purpose: string): string {
-  return "sh" + createHash("sha256").update(`${sourceEventId}\0${purpose}`).digest("hex").slice(0, 32);
 }
 
 /** Maps SDK errors onto the dispatcher's retry rules: rate limits, 5xx and network errors are passing. */

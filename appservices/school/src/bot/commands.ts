@@ -1,10 +1,11 @@
 // Bot commands of `@schule` for any Matrix client: German names with English aliases; replies in the asker's language.
-import { txnIdFor, type MatrixEvent } from "@schulhof/core";
+import type { MatrixEvent } from "@schulhof/core";
 import { HELP, ROLE, ROOMS, WHOAMI, type Lang } from "./texts.ts";
 
 /** What commands need: a way to answer, and read access to the school's projection. */
 export interface CommandPort {
-  reply(roomId: string, txnId: string, text: string, html: string): Promise<void>;
+  /** Answers in `roomId` as a reply to `replyTo`. */
+  reply(roomId: string, replyTo: string, text: string, html: string): Promise<void>;
   personOf(userId: string): Promise<{ role: string; className: string | null; courses: string[] } | null>;
   roomsOf(userId: string): Promise<{ name: string; roomId: string }[]>;
   defaultLang: Lang;
@@ -32,15 +33,14 @@ export function parseCommand(body: string): { name: string; args: string } | nul
 }
 
 /**
- * Answers one `m.room.message` if it is a command for this bot. The reply's transaction id comes
- * from the event id, so a second run after a crash does not answer twice.
+ * Answers one `m.room.message` if it is a command for this bot. Replies go through the outbox,
+ * so they are sent once even when the appservice crashes in between.
  */
 export async function handleCommand(event: MatrixEvent, port: CommandPort): Promise<boolean> {
   const body = typeof event.content.body === "string" ? event.content.body : "";
   const parsed = parseCommand(body);
   if (parsed === null) return false;
   const known = NAMES[parsed.name];
-  const txn = txnIdFor(event.event_id, "reply");
   if (known === undefined) {
     // Other bots (homework, calendar, …) own other commands: stay silent for those.
     return false;
@@ -51,13 +51,13 @@ export async function handleCommand(event: MatrixEvent, port: CommandPort): Prom
       const h = HELP[lang];
       const text = [h.title, ...h.lines.map(([c, d]) => `${c}: ${d}`)].join("\n");
       const html = `<p>${escapeHtml(h.title)}</p><ul>${h.lines.map(([c, d]) => `<li><code>${escapeHtml(c)}</code>: ${escapeHtml(d)}</li>`).join("")}</ul>`;
-      await port.reply(event.room_id, txn, text, html);
+      await port.reply(event.room_id, event.event_id, text, html);
       return true;
     }
     case "whoami": {
       const p = await port.personOf(event.sender);
       const text = p === null ? WHOAMI[lang].unknown : WHOAMI[lang].line(ROLE[lang][p.role] ?? p.role, p.className, p.courses);
-      await port.reply(event.room_id, txn, text, escapeHtml(text));
+      await port.reply(event.room_id, event.event_id, text, escapeHtml(text));
       return true;
     }
     case "rooms": {
@@ -67,7 +67,7 @@ export async function handleCommand(event: MatrixEvent, port: CommandPort): Prom
         rooms.length === 0
           ? escapeHtml(ROOMS[lang].none)
           : `<p>${escapeHtml(ROOMS[lang].title)}</p><ul>${rooms.map((r) => `<li><a href="https://matrix.to/#/${encodeURIComponent(r.roomId)}">${escapeHtml(r.name)}</a></li>`).join("")}</ul>`;
-      await port.reply(event.room_id, txn, text, html);
+      await port.reply(event.room_id, event.event_id, text, html);
       return true;
     }
   }

@@ -1,0 +1,76 @@
+// Starts the real stack once per test run: PostgreSQL, Synapse (on PostgreSQL) and the school appservice.
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import type { RunningAppservice } from "@schulhof/core";
+import { ensureSystemAdmin, generateSchool, runSynapse, SchoolFileSchema, type RunningSynapse } from "@schulhof/homeserver-config";
+import { startHost } from "@schulhof/cli";
+import type { TestEnv } from "./harness/env.ts";
+import { freePort } from "./harness/ports.ts";
+import { startPostgres, type TestPostgres } from "./harness/postgres.ts";
+
+let pg: TestPostgres | null = null;
+let synapse: RunningSynapse | null = null;
+let host: RunningAppservice[] = [];
+let dataDir = "";
+
+/** Called by `node --test --test-global-setup` before any test file runs. */
+export async function globalSetup(): Promise<void> {
+  const t0 = performance.now();
+  dataDir = mkdtempSync(join(tmpdir(), "schulhof-test-"));
+  pg = await startPostgres();
+  const synapseDb = new URL(await pg.createDatabase("synapse"));
+  const appsDb = await pg.createDatabase("appservices");
+  const counterDb = await pg.createDatabase("counter");
+  const [hsPort, schoolPort, counterPort] = [await freePort(), await freePort(), await freePort()];
+  const serverName = "schule-a.test";
+  const school = SchoolFileSchema.parse({
+    school: { id: "test", name: "Testschule Käthe Kollwitz", state: "NI", mail_domain: "schule-a.test" },
+    homeserver: {
+      server_name: serverName,
+      public_baseurl: `http://127.0.0.1:${hsPort}`,
+      port: hsPort,
+      database: { kind: "postgres", host: "127.0.0.1", port: Number(synapseDb.port), user: "postgres", database: "synapse" },
+    },
+    appservices: { school: { port: schoolPort } },
+    database: { kind: "postgres", url: appsDb },
+  });
+  const gen = generateSchool(school, dataDir, [
+    {
+      id: "counter",
+      botLocalpart: "_counter",
+      url: `http://127.0.0.1:${counterPort}`,
+      exclusiveUsers: ["_counter"],
+      sharedUsers: [],
+      exclusiveAliases: [],
+    },
+  ]);
+  synapse = await runSynapse(gen);
+  const adminToken = await ensureSystemAdmin(gen, synapse.url);
+  host = await startHost(gen);
+  const counterTokens = gen.secrets.appservices.counter;
+  if (counterTokens === undefined) throw new Error("counter tokens missing");
+  const env: TestEnv = {
+    synapseUrl: synapse.url,
+    serverName,
+    dataDir,
+    pgUrl: pg.url,
+    adminToken,
+    schoolApiUrl: `http://127.0.0.1:${schoolPort}/_schulhof/school/v1/admin`,
+    adminApiToken: gen.secrets.admin_api_token,
+    schoolName: school.school.name,
+    counter: { port: counterPort, asToken: counterTokens.as_token, hsToken: counterTokens.hs_token, dbUrl: counterDb, botUserId: `@_counter:${serverName}` },
+  };
+  const envFile = join(dataDir, "test-env.json");
+  writeFileSync(envFile, JSON.stringify(env, null, 2));
+  process.env.SCHULHOF_TEST_ENV = envFile;
+  process.stderr.write(`test stack up in ${((performance.now() - t0) / 1000).toFixed(1)} s (Synapse ${synapse.url}, data ${dataDir})\n`);
+}
+
+/** Called after every test file ran. */
+export async function globalTeardown(): Promise<void> {
+  for (const h of host) await h.stop().catch(() => undefined);
+  await synapse?.stop();
+  pg?.stop();
+  if (process.env.SCHULHOF_KEEP_TEST_DATA === undefined && dataDir !== "") rmSync(dataDir, { recursive: true, force: true });
+}

@@ -1,0 +1,213 @@
+// Roster import against real Synapse and PostgreSQL: first day, rights, bot, next term's diff, bad rows, letters and reindex.
+import assert from "node:assert/strict";
+import { mkdtempSync, readFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { describe, it } from "node:test";
+import { MatrixError } from "matrix-js-sdk";
+import { writeCredentialLetters } from "@schulhof/school";
+import { testEnv } from "./harness/env.ts";
+import { postRoster, schoolQuery } from "./harness/school.ts";
+import { clientFor, eventually, login, roomMessages, type TestUser } from "./harness/users.ts";
+
+const TERM1 = `Rolle;ID;Vorname;Nachname;Klasse;Kurse
+Admin;A1;Ingrid;Hoffmann;;
+Lehrer;L1;Jürgen;Weiß;7a;Mathematik 7a|Mathematik 7b
+Lehrer;L2;Özlem;Çelik;7b;Deutsch 7a|Deutsch 7b|Latein Q1
+Schüler;S1;Lena;Köhler;7a;Mathematik 7a|Deutsch 7a
+Schüler;S2;Jonas;Groß;7a;Mathematik 7a|Deutsch 7a
+Schüler;S3;Mia;Böhm;7b;Mathematik 7b|Deutsch 7b
+Schüler;S4;Sören;Brück;7b;Mathematik 7b|Deutsch 7b
+Schüler;S5;Zoë;Lüders;Q1;Latein Q1
+`;
+// Next term: Jonas moves to 7b, Mia leaves, Emil is new.
+const TERM2 = `Rolle;ID;Vorname;Nachname;Klasse;Kurse
+Admin;A1;Ingrid;Hoffmann;;
+Lehrer;L1;Jürgen;Weiß;7a;Mathematik 7a|Mathematik 7b
+Lehrer;L2;Özlem;Çelik;7b;Deutsch 7a|Deutsch 7b|Latein Q1
+Schüler;S1;Lena;Köhler;7a;Mathematik 7a|Deutsch 7a
+Schüler;S2;Jonas;Groß;7b;Mathematik 7b|Deutsch 7b
+Schüler;S4;Sören;Brück;7b;Mathematik 7b|Deutsch 7b
+Schüler;S5;Zoë;Lüders;Q1;Latein Q1
+Schüler;S6;Emil;Schäfer;7a;Mathematik 7a|Deutsch 7a
+`;
+
+const server = (): string => testEnv().serverName;
+const uid = (localpart: string): string => `@${localpart}:${server()}`;
+
+async function alias(user: TestUser, localpart: string): Promise<string> {
+  return (await user.client.getRoomIdForAlias(`#${localpart}:${server()}`)).room_id;
+}
+
+const sessions = new Map<string, TestUser>();
+
+/** Logs in once per person (the homeserver limits logins per account) and reuses the session. */
+async function as(localpart: string, password: string): Promise<TestUser> {
+  const known = sessions.get(localpart);
+  if (known !== undefined) return known;
+  const token = await login(localpart, password);
+  const user = { userId: uid(localpart), localpart, password, accessToken: token, client: clientFor(uid(localpart), token) };
+  sessions.set(localpart, user);
+  return user;
+}
+
+async function forbidden(p: Promise<unknown>): Promise<void> {
+  await assert.rejects(p, (e: unknown) => e instanceof MatrixError && e.errcode === "M_FORBIDDEN");
+}
+
+async function joinedNames(user: TestUser): Promise<Set<string>> {
+  const { joined_rooms: rooms } = await user.client.getJoinedRooms();
+  const names = await Promise.all(
+    rooms.map(async (r) => ((await user.client.getStateEvent(r, "m.room.name" as never, "")) as { name: string }).name),
+  );
+  return new Set(names);
+}
+
+describe("roster import and provisioning", { concurrency: false }, () => {
+  const passwords = new Map<string, string>();
+
+  it("refuses a roster with a bad row, naming line and column, and imports nothing", async () => {
+    const bad = TERM1.replace("Schüler;S3;Mia;Böhm;7b;", "Schüler;S3;Mia;Böhm;4b;");
+    const r = await postRoster(bad);
+    assert.ok(r.error !== undefined, "an error is reported");
+    assert.deepEqual(r.error.rows?.map((x) => [x.line, x.column]), [[7, "Klasse"]]);
+    assert.match(r.error.error, /Zeile 7, Spalte "Klasse"/);
+    assert.equal((await schoolQuery("SELECT key FROM people")).length, 0);
+  });
+
+  it("shows the first import as a dry run without changing anything", async () => {
+    const r = await postRoster(TERM1, { dry_run: "1" });
+    assert.equal(r.report?.dryRun, true);
+    assert.equal(r.report?.diff.added.length, 8);
+    assert.match(r.report?.diffText ?? "", /8 neu/);
+    assert.equal((await schoolQuery("SELECT key FROM people")).length, 0);
+  });
+
+  it("creates accounts, spaces, rooms and memberships on the first import, with progress", async () => {
+    const r = await postRoster(TERM1);
+    const report = r.report;
+    assert.ok(report !== undefined, JSON.stringify(r.error));
+    assert.deepEqual(report.failures, []);
+    assert.equal(report.letters.length, 8);
+    assert.ok(r.progress > 10, "progress lines were streamed");
+    for (const l of report.letters) passwords.set(l.localpart, l.password);
+    assert.ok(passwords.has("juergen.weiss") && passwords.has("oezlem.celik") && passwords.has("zoe.lueders"));
+    const people = await schoolQuery<{ user_id: string; role: string }>("SELECT user_id, role FROM people WHERE active");
+    assert.equal(people.length, 8);
+  });
+
+  it("lets the teacher log in and see the school space with class and course rooms", async () => {
+    const teacher = await as("juergen.weiss", passwords.get("juergen.weiss") ?? "");
+    const names = await joinedNames(teacher);
+    for (const n of [testEnv().schoolName, "Klasse 7a", "7a Klassenchat", "Mathematik 7a", "Mathematik 7b", "Lehrerzimmer", "Klausurplan 7a", "Klausurplan 7b"]) {
+      assert.ok(names.has(n), `teacher is in ${n} (has ${[...names].join(", ")})`);
+    }
+    assert.ok(!names.has("Latein Q1"), "not in a course he does not teach");
+    const schoolSpace = await alias(teacher, "schule-space");
+    const res = await fetch(`${testEnv().synapseUrl}/_matrix/client/v1/rooms/${encodeURIComponent(schoolSpace)}/hierarchy?max_depth=5`, {
+      headers: { authorization: `Bearer ${teacher.accessToken}` },
+    });
+    const tree = (await res.json()) as { rooms: { name?: string; room_type?: string }[] };
+    const treeNames = tree.rooms.map((r) => r.name);
+    for (const n of ["Jahrgang 7", "Klasse 7a", "Mathematik 7a", "7a Klassenchat"]) assert.ok(treeNames.includes(n), `hierarchy has ${n}`);
+    assert.equal(tree.rooms.find((r) => r.name === "Klasse 7a")?.room_type, "m.space");
+  });
+
+  it("gives admins 100, teachers 50 and students 0, and the homeserver enforces it", async () => {
+    const lena = await as("lena.koehler", passwords.get("lena.koehler") ?? "");
+    const course = await alias(lena, "schule-kurs-mathematik-7a");
+    const pl = (await lena.client.getStateEvent(course, "m.room.power_levels" as never, "")) as { users: Record<string, number> };
+    assert.equal(pl.users[uid("ingrid.hoffmann")], 100);
+    assert.equal(pl.users[uid("juergen.weiss")], 50);
+    assert.equal(pl.users[uid("lena.koehler")], undefined);
+    // Students cannot rename a course, post in the exam plan, or write feature state.
+    await forbidden(lena.client.setRoomName(course, "Hacked"));
+    await forbidden(lena.client.sendTextMessage(await alias(lena, "schule-klausuren-7a"), "no"));
+    await forbidden(lena.client.sendStateEvent(course, "de.schulhof.course" as never, { name: "x" } as never, ""));
+    // …nor get into rooms of another class or course.
+    await forbidden(lena.client.joinRoom(await alias(lena, "schule-chat-7b")));
+    await forbidden(lena.client.joinRoom(await alias(lena, "schule-kurs-latein-q1")));
+    // Sek II: the year group is the cohort.
+    const zoe = await as("zoe.lueders", passwords.get("zoe.lueders") ?? "");
+    const zoeRooms = await joinedNames(zoe);
+    for (const n of ["Q1", "Q1 Stufenchat", "Klausurplan Q1", "Latein Q1"]) assert.ok(zoeRooms.has(n), `Zoë is in ${n}`);
+  });
+
+  it("answers !hilfe in German and !help in English", async () => {
+    const lena = await as("lena.koehler", passwords.get("lena.koehler") ?? "");
+    const chat = await alias(lena, "schule-chat-7a");
+    const de = await lena.client.sendTextMessage(chat, "!hilfe");
+    const en = await lena.client.sendTextMessage(chat, "!help");
+    const reply = async (to: string): Promise<string | undefined> => {
+      const msgs = await roomMessages(lena, chat);
+      const r = msgs.find((m) => (m.content["m.relates_to"] as { "m.in_reply_to"?: { event_id?: string } } | undefined)?.["m.in_reply_to"]?.event_id === to);
+      return r?.sender === uid("schule") ? (r.content.body as string) : undefined;
+    };
+    assert.match(await eventually("German reply", () => reply(de.event_id)), /Befehle des Schulhof-Bots/);
+    assert.match(await eventually("English reply", () => reply(en.event_id)), /Commands of the Schulhof bot/);
+  });
+
+  it("writes one credential letter page per person", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "letters-"));
+    const { createWriteStream } = await import("node:fs");
+    const file = join(dir, "letters.pdf");
+    const letters = [...passwords.entries()].map(([localpart, password]) => ({
+      displayName: localpart,
+      role: "student" as const,
+      className: "7a",
+      userId: uid(localpart),
+      localpart,
+      password,
+    }));
+    await writeCredentialLetters(letters, { name: testEnv().schoolName, loginUrl: testEnv().synapseUrl, homeserver: server() }, createWriteStream(file));
+    const pdf = readFileSync(file, "latin1");
+    assert.ok(pdf.startsWith("%PDF"));
+    assert.equal((pdf.match(/\/Type \/Page\b/g) ?? []).length, letters.length);
+  });
+
+  it("shows next term's roster as a diff in a dry run and changes nothing", async () => {
+    const r = await postRoster(TERM2, { dry_run: "1" });
+    const d = r.report?.diff;
+    assert.deepEqual(d?.added.map((p) => p.firstName), ["Emil"]);
+    assert.deepEqual(d?.removed.map((p) => p.userId), [uid("mia.boehm")]);
+    assert.deepEqual(d?.changed.map((c) => [c.person.firstName, c.classChanged]), [["Jonas", true]]);
+    const jonas = await as("jonas.gross", passwords.get("jonas.gross") ?? "");
+    assert.ok((await joinedNames(jonas)).has("7a Klassenchat"));
+  });
+
+  it("applies next term: moves a class change, deactivates who left, adds who is new", async () => {
+    const r = await postRoster(TERM2);
+    assert.deepEqual(r.report?.failures, []);
+    assert.deepEqual(r.report?.deactivated, [uid("mia.boehm")]);
+    const emil = r.report?.letters.find((l) => l.localpart === "emil.schaefer");
+    assert.ok(emil !== undefined);
+    const jonas = await as("jonas.gross", passwords.get("jonas.gross") ?? "");
+    const names = await joinedNames(jonas);
+    assert.ok(names.has("7b Klassenchat") && names.has("Mathematik 7b"), "in the new class and its courses");
+    assert.ok(!names.has("7a Klassenchat") && !names.has("Mathematik 7a"), "out of the old ones");
+    await assert.rejects(login("mia.boehm", passwords.get("mia.boehm") ?? ""), /403|M_USER_DEACTIVATED|M_FORBIDDEN/);
+    const emilUser = await as("emil.schaefer", emil.password);
+    assert.ok((await joinedNames(emilUser)).has("7a Klassenchat"));
+  });
+
+  it("rebuilds the same tables from the rooms with reindex", async () => {
+    const snapshot = async (): Promise<string> => {
+      const people = await schoolQuery("SELECT key, user_id, role, first_name, last_name, class_name, courses, email, active FROM people ORDER BY key");
+      const rooms = await schoolQuery("SELECT key, room_id, kind, name, parent_key, power_users FROM rooms ORDER BY key");
+      const members = await schoolQuery("SELECT room_key, user_id FROM memberships ORDER BY room_key, user_id");
+      return JSON.stringify({ people, rooms, members });
+    };
+    const before = await snapshot();
+    await schoolQuery("DELETE FROM memberships");
+    await schoolQuery("DELETE FROM rooms");
+    await schoolQuery("DELETE FROM people");
+    const res = await fetch(`${testEnv().schoolApiUrl}/reindex`, { method: "POST", headers: { authorization: `Bearer ${testEnv().adminApiToken}` } });
+    assert.equal(res.status, 200);
+    assert.equal(await snapshot(), before);
+  });
+
+  it("refuses the admin API without the admin token", async () => {
+    const res = await fetch(`${testEnv().schoolApiUrl}/reindex`, { method: "POST", headers: { authorization: "Bearer wrong" } });
+    assert.equal(res.status, 401);
+  });
+});
