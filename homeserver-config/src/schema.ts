@@ -48,6 +48,8 @@ export const SchoolFileSchema = z.object({
     /** Server names this school federates with (its district). Empty: no federation. */
     federation_allowlist: z.array(ServerName).default([]),
     max_upload_size_mb: z.number().int().min(1).max(1024).default(100),
+    /** Who finds whom in the user directory: everyone of the school, people sharing a room, or nobody. */
+    user_directory: z.enum(["school", "shared-rooms", "off"]).default("school"),
   }),
   appservices: z
     .object({

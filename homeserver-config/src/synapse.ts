@@ -70,7 +70,7 @@ export function homeserverYaml(school: SchoolFile, secrets: Secrets, paths: Syna
     },
     // Presence is the costliest feature under load and tells pupils' online times; off by default.
     presence: { enabled: false },
-    user_directory: { enabled: true, search_all_users: false },
+    user_directory: { enabled: hs.user_directory !== "off", search_all_users: hs.user_directory === "school" },
     app_service_config_files: paths.registrations,
     limit_remote_rooms: { enabled: false },
     experimental_features: { msc3266_enabled: true },

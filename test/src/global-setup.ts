@@ -69,8 +69,13 @@ export async function globalSetup(): Promise<void> {
 
 /** Called after every test file ran. */
 export async function globalTeardown(): Promise<void> {
+  const t0 = performance.now();
   for (const h of host) await h.stop().catch(() => undefined);
+  const t1 = performance.now();
   await synapse?.stop();
+  const t2 = performance.now();
   pg?.stop();
+  const s = (a: number, b: number): string => ((b - a) / 1000).toFixed(1);
+  process.stderr.write(`test stack down: appservices ${s(t0, t1)} s, Synapse ${s(t1, t2)} s, PostgreSQL ${s(t2, performance.now())} s\n`);
   if (process.env.SCHULHOF_KEEP_TEST_DATA === undefined && dataDir !== "") rmSync(dataDir, { recursive: true, force: true });
 }

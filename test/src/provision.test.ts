@@ -127,6 +127,8 @@ describe("roster import and provisioning", { concurrency: false }, () => {
     // …nor get into rooms of another class or course.
     await forbidden(lena.client.joinRoom(await alias(lena, "schule-chat-7b")));
     await forbidden(lena.client.joinRoom(await alias(lena, "schule-kurs-latein-q1")));
+    await forbidden(lena.client.joinRoom(await alias(lena, "schule-kurs-mathematik-7b")));
+    await forbidden(lena.client.joinRoom(await alias(lena, "schule-lehrerzimmer")));
     // Sek II: the year group is the cohort.
     const zoe = await as("zoe.lueders", passwords.get("zoe.lueders") ?? "");
     const zoeRooms = await joinedNames(zoe);
@@ -193,7 +195,7 @@ describe("roster import and provisioning", { concurrency: false }, () => {
   it("rebuilds the same tables from the rooms with reindex", async () => {
     const snapshot = async (): Promise<string> => {
       const people = await schoolQuery("SELECT key, user_id, role, first_name, last_name, class_name, courses, email, active FROM people ORDER BY key");
-      const rooms = await schoolQuery("SELECT key, room_id, kind, name, parent_key, power_users FROM rooms ORDER BY key");
+      const rooms = await schoolQuery("SELECT key, room_id, kind, name, parent_key, power_users, join_rule FROM rooms ORDER BY key");
       const members = await schoolQuery("SELECT room_key, user_id FROM memberships ORDER BY room_key, user_id");
       return JSON.stringify({ people, rooms, members });
     };

@@ -21,6 +21,7 @@ export function demoSchoolFile(): SchoolFile {
       bcrypt_rounds: 12,
       federation_allowlist: [],
       max_upload_size_mb: 100,
+      user_directory: "school",
     },
     appservices: { school: { port: 9100, bind: "127.0.0.1", enabled: true } },
     database: { kind: "pglite", path: "db" },

@@ -48,7 +48,7 @@ export class AppserviceMatrix {
         userId: user,
         useAuthorizationHeader: true,
         queryParams: user === this.botUserId ? {} : { user_id: user },
-        localTimeoutMs: 60_000,
+        fetchFn: fetchWithTimeout,
       });
       if (this.clients.size > 5000) this.clients.clear();
       this.clients.set(user, c);
@@ -72,6 +72,16 @@ export class AppserviceMatrix {
     this.registered.add(id);
     return id;
   }
+}
+
+/**
+ * fetch with a 60 s limit per request. The SDK's own `localTimeoutMs` keeps a timer alive after
+ * the request, which holds a process open for a minute at shutdown; `AbortSignal.timeout` does not.
+ */
+function fetchWithTimeout(input: string | URL | Request, init?: RequestInit): Promise<Response> {
+  const limit = AbortSignal.timeout(60_000);
+  const signal = init?.signal ? AbortSignal.any([init.signal, limit]) : limit;
+  return fetch(input, { ...init, signal });
 }
 
 /** Maps SDK errors onto the dispatcher's retry rules: rate limits, 5xx and network errors are passing. */

@@ -1,7 +1,7 @@
 // Brings the homeserver to the planned state: creates rooms, joins and removes members, sets power levels.
 import { MatrixError, type ICreateRoomOpts, Preset, Visibility, type IStateEventWithRoomId } from "matrix-js-sdk";
 import type { AppserviceMatrix, Db, Logger } from "@schulhof/core";
-import { addMembership, allMemberships, allRooms, removeMembership, saveRoom, savePowerUsers, type RoomRow } from "../store/rooms.ts";
+import { addMembership, allMemberships, allRooms, removeMembership, saveJoinRule, saveRoom, savePowerUsers, type RoomRow } from "../store/rooms.ts";
 import { interleaveByRoom, runPool } from "./pool.ts";
 import { powerUsersFor, type RoomSpec } from "./plan.ts";
 
@@ -30,6 +30,14 @@ export interface ApplyResult {
   failures: { what: string; reason: string }[];
 }
 
+/** The `m.room.join_rules` content for `spec`. */
+function joinRulesContent(spec: RoomSpec, rooms: Map<string, RoomRow>): Record<string, unknown> {
+  if (spec.join.rule === "invite") return { join_rule: "invite" };
+  const via = rooms.get(spec.join.viaKey);
+  if (via === undefined) throw new Error(`room ${spec.key} needs ${spec.join.viaKey} first`);
+  return { join_rule: "restricted", allow: [{ type: "m.room_membership", room_id: via.roomId }] };
+}
+
 /** Room state a room of `spec` starts with. */
 function initialState(spec: RoomSpec, rooms: Map<string, RoomRow>, serverName: string): ICreateRoomOpts["initial_state"] {
   const state: NonNullable<ICreateRoomOpts["initial_state"]> = [
@@ -38,17 +46,7 @@ function initialState(spec: RoomSpec, rooms: Map<string, RoomRow>, serverName: s
     { type: "de.schulhof.room", state_key: "", content: { kind: spec.kind, key: spec.key, parent: spec.parentKey } },
     ...spec.state,
   ];
-  if (spec.join.rule === "restricted") {
-    const via = rooms.get(spec.join.viaKey);
-    if (via === undefined) throw new Error(`room ${spec.key} needs ${spec.join.viaKey} first`);
-    state.push({
-      type: "m.room.join_rules",
-      state_key: "",
-      content: { join_rule: "restricted", allow: [{ type: "m.room_membership", room_id: via.roomId }] },
-    });
-  } else {
-    state.push({ type: "m.room.join_rules", state_key: "", content: { join_rule: "invite" } });
-  }
+  state.push({ type: "m.room.join_rules", state_key: "", content: joinRulesContent(spec, rooms) });
   const parent = spec.parentKey === null ? undefined : rooms.get(spec.parentKey);
   if (parent !== undefined) state.push({ type: "m.space.parent", state_key: parent.roomId, content: { via: [serverName], canonical: true } });
   return state;
@@ -112,20 +110,22 @@ async function createOrAdopt(spec: RoomSpec, deps: ApplyDeps, rooms: Map<string,
   if (parent !== undefined) {
     await bot.sendStateEvent(parent.roomId, "m.space.child" as never, { via: [deps.serverName], suggested: true } as never, roomId);
   }
-  const row: RoomRow = { key: spec.key, roomId, kind: spec.kind, name: spec.name, parentKey: spec.parentKey, powerUsers };
+  const row: RoomRow = { key: spec.key, roomId, kind: spec.kind, name: spec.name, parentKey: spec.parentKey, powerUsers, join: spec.join };
   await saveRoom(deps.db, row);
   return row;
 }
 
 /**
  * Applies `plan`. Safe to run again at any point: rooms are found by alias, memberships by the
- * store, and what failed is retried on the next run.
+ * store, and what failed is retried on the next run. Rooms are made while `accountsReady` (the
+ * account work running beside) is pending; joins wait for it and skip the accounts it says failed.
  */
 export async function applyPlan(
   plan: readonly RoomSpec[],
   admins: readonly string[],
   deps: ApplyDeps,
   onProgress: (p: Progress) => void = () => undefined,
+  accountsReady: Promise<Set<string>> = Promise.resolve(new Set()),
 ): Promise<ApplyResult> {
   const result: ApplyResult = { roomsCreated: 0, joins: 0, removals: 0, powerUpdates: 0, failures: [] };
   const concurrency = deps.concurrency ?? 12;
@@ -146,19 +146,35 @@ export async function applyPlan(
   }
   result.roomsCreated = created;
 
+  // Join rules that changed since the room was made (a course is no longer a whole class, or now is).
+  const ruleChanges = plan.filter((spec) => {
+    const room = rooms.get(spec.key);
+    return room !== undefined && JSON.stringify(room.join) !== JSON.stringify(spec.join);
+  });
+  const ruleErrors = await runPool(ruleChanges, concurrency, async (spec) => {
+    const room = rooms.get(spec.key);
+    if (room === undefined) return;
+    await deps.matrix.bot.sendStateEvent(room.roomId, "m.room.join_rules" as never, joinRulesContent(spec, rooms) as never, "");
+    await saveJoinRule(deps.db, spec.key, spec.join);
+    room.join = spec.join;
+  });
+  for (const [i, e] of ruleErrors) result.failures.push({ what: `join rule ${ruleChanges[i]?.key}`, reason: String((e as Error).message ?? e) });
+
+  // Joins need the accounts; people whose account failed wait for the next import.
+  const failedAccounts = await accountsReady;
   // Joins, parents first; a restricted room needs the parent membership before the join.
   const joinsByDepth = plan.map((spec) => {
     const have = members.get(spec.key) ?? new Set<string>();
-    return [...spec.members.keys()].filter((u) => !have.has(u)).map((userId) => ({ roomKey: spec.key, userId, spec }));
+    return [...spec.members.keys()].filter((u) => !have.has(u) && !failedAccounts.has(u)).map((userId) => ({ roomKey: spec.key, userId }));
   });
   const totalJoins = joinsByDepth.reduce((n, l) => n + l.length, 0);
   let joined = 0;
   for (let depth = 0; depth <= maxDepth; depth++) {
     const work = interleaveByRoom(joinsByDepth.filter((_, i) => plan[i]?.depth === depth).flat());
-    const errors = await runPool(work, concurrency, async ({ roomKey, userId, spec }) => {
+    const errors = await runPool(work, concurrency, async ({ roomKey, userId }) => {
       const room = rooms.get(roomKey);
       if (room === undefined) throw new Error("room was not created");
-      if (spec.join.rule === "invite") {
+      if (room.join.rule === "invite") {
         try {
           await deps.matrix.bot.invite(room.roomId, userId);
         } catch (e) {

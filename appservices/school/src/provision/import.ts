@@ -99,69 +99,38 @@ export async function importRoster(
   };
   if (opts.dryRun === true) return report;
 
-  // Accounts.
+  // Accounts first get their user ids (a localpart may exist on the homeserver without being ours).
   const taken = new Set(current.map((p) => localpartOf(p.userId)));
-  const work: (() => Promise<void>)[] = [];
-  const accountsTotal = diff.added.length + diff.reactivated.length + diff.removed.length + diff.changed.length;
-  let accountsDone = 0;
-  const progress = (): void => onProgress({ phase: "users", done: ++accountsDone, total: accountsTotal });
-  for (const p of diff.added) {
-    work.push(async () => {
-      // A localpart may exist on the homeserver without being ours (a hand-made account): skip it.
-      let localpart = localpartFor(p.firstName, p.lastName, taken);
-      while ((await deps.admin.getUser(localUserId(localpart, deps.serverName))) !== null) {
-        localpart = localpartFor(p.firstName, p.lastName, taken);
-      }
-      const userId = localUserId(localpart, deps.serverName);
-      const password = initialPassword();
-      await deps.admin.upsertUser(userId, { password, displayname: displayNameOf(p) });
-      await savePerson(deps.db, rowOf(p, userId, true));
-      report.letters.push(letterOf(p, userId, password));
-      progress();
-    });
-  }
-  for (const { person, before } of diff.reactivated) {
-    work.push(async () => {
-      const password = initialPassword();
-      await deps.admin.upsertUser(before.userId, { deactivated: false, password, displayname: displayNameOf(person) });
-      await savePerson(deps.db, rowOf(person, before.userId, true));
-      report.letters.push(letterOf(person, before.userId, password));
-      progress();
-    });
-  }
-  const reactivated = new Set(diff.reactivated.map((r) => r.before.userId));
-  for (const change of diff.changed) {
-    if (reactivated.has(change.before.userId)) continue;
-    work.push(async () => {
-      if (change.nameChanged) await deps.admin.upsertUser(change.before.userId, { displayname: change.after.displayName });
-      await savePerson(deps.db, rowOf(change.person, change.before.userId, true));
-      progress();
-    });
-  }
-  const memberships = await allMemberships(deps.db);
-  for (const gone of diff.removed) {
-    work.push(async () => {
-      await deps.admin.upsertUser(gone.userId, { deactivated: true });
-      const row = current.find((c) => c.key === gone.key);
-      if (row !== undefined) await savePerson(deps.db, { ...row, active: false });
-      // Deactivation makes the homeserver part them from every room.
-      for (const [roomKey, users] of memberships) if (users.has(gone.userId)) await removeMembership(deps.db, roomKey, gone.userId);
-      report.deactivated.push(gone.userId);
-      progress();
-    });
-  }
-  const errors = await runPool(work, deps.userConcurrency ?? 6, (fn) => fn());
-  for (const [, e] of errors) {
-    report.failures.push({ what: "account", reason: e instanceof SynapseAdminError ? e.message : String((e as Error).message ?? e) });
-  }
-  const t1 = performance.now();
-  report.seconds.accounts = (t1 - t0) / 1000;
+  const newIds = new Map<RosterPerson, string>();
+  for (const p of diff.added) newIds.set(p, localUserId(localpartFor(p.firstName, p.lastName, taken), deps.serverName));
+  await runPool(diff.added, 16, async (p) => {
+    while ((await deps.admin.getUser(newIds.get(p) ?? "")) !== null) {
+      newIds.set(p, localUserId(localpartFor(p.firstName, p.lastName, taken), deps.serverName));
+    }
+  });
 
-  // Rooms and memberships from everyone now active.
-  const people = (await allPeople(deps.db)).filter((p) => p.active);
+  // The people as they will be; rooms are planned from them while the accounts are being made.
+  const future = new Map(current.map((p) => [p.key, { ...p }]));
+  for (const gone of diff.removed) future.set(gone.key, { ...(future.get(gone.key) as PersonRow), active: false });
+  for (const { person, before } of diff.reactivated) future.set(before.key, rowOf(person, before.userId, true));
+  for (const c of diff.changed) {
+    future.delete(c.before.key);
+    future.set(personKey(c.person), rowOf(c.person, c.before.userId, true));
+  }
+  for (const p of diff.added) future.set(personKey(p), rowOf(p, newIds.get(p) ?? "", true));
+
+  const failedAccounts = new Set<string>();
+  const accountsDone = makeAccounts(diff, current, newIds, deps, report, failedAccounts, onProgress).then(() => {
+    report.seconds.accounts = (performance.now() - t0) / 1000;
+    return failedAccounts;
+  });
+
+  const people = [...future.values()].filter((p) => p.active);
   const plan = planSchool(people, { name: deps.schoolName });
   const admins = people.filter((p) => p.role === "admin").map((p) => p.userId);
-  report.apply = await applyPlan(plan, admins, deps, onProgress);
+  const t1 = performance.now();
+  report.apply = await applyPlan(plan, admins, deps, onProgress, accountsDone);
+  await accountsDone;
   report.failures.push(...report.apply.failures);
   await savePeopleSnapshot(deps, await allPeople(deps.db));
   report.seconds.rooms = (performance.now() - t1) / 1000;
@@ -171,6 +140,83 @@ export async function importRoster(
     "roster import finished",
   );
   return report;
+}
+
+/**
+ * Creates, reactivates, renames and deactivates accounts (each a bcrypt hash on the homeserver, so
+ * bounded by `userConcurrency`), storing each person once their account is done. Failed accounts
+ * are collected in `failed`: their memberships wait for the next import.
+ */
+async function makeAccounts(
+  diff: RosterDiff,
+  current: PersonRow[],
+  newIds: Map<RosterPerson, string>,
+  deps: ImportDeps,
+  report: ImportReport,
+  failed: Set<string>,
+  onProgress: (p: Progress) => void,
+): Promise<void> {
+  const work: { userId: string; run: () => Promise<void> }[] = [];
+  const total = diff.added.length + diff.reactivated.length + diff.removed.length + diff.changed.length;
+  let done = 0;
+  const progress = (): void => onProgress({ phase: "users", done: ++done, total });
+  for (const p of diff.added) {
+    const userId = newIds.get(p) ?? "";
+    work.push({
+      userId,
+      run: async () => {
+        const password = initialPassword();
+        await deps.admin.upsertUser(userId, { password, displayname: displayNameOf(p) });
+        await savePerson(deps.db, rowOf(p, userId, true));
+        report.letters.push(letterOf(p, userId, password));
+      },
+    });
+  }
+  for (const { person, before } of diff.reactivated) {
+    work.push({
+      userId: before.userId,
+      run: async () => {
+        const password = initialPassword();
+        await deps.admin.upsertUser(before.userId, { deactivated: false, password, displayname: displayNameOf(person) });
+        await savePerson(deps.db, rowOf(person, before.userId, true));
+        report.letters.push(letterOf(person, before.userId, password));
+      },
+    });
+  }
+  const reactivated = new Set(diff.reactivated.map((r) => r.before.userId));
+  for (const change of diff.changed) {
+    if (reactivated.has(change.before.userId)) continue;
+    work.push({
+      userId: change.before.userId,
+      run: async () => {
+        if (change.nameChanged) await deps.admin.upsertUser(change.before.userId, { displayname: change.after.displayName });
+        await savePerson(deps.db, rowOf(change.person, change.before.userId, true));
+      },
+    });
+  }
+  const memberships = await allMemberships(deps.db);
+  for (const gone of diff.removed) {
+    work.push({
+      userId: gone.userId,
+      run: async () => {
+        await deps.admin.upsertUser(gone.userId, { deactivated: true });
+        const row = current.find((c) => c.key === gone.key);
+        if (row !== undefined) await savePerson(deps.db, { ...row, active: false });
+        // Deactivation makes the homeserver part them from every room.
+        for (const [roomKey, users] of memberships) if (users.has(gone.userId)) await removeMembership(deps.db, roomKey, gone.userId);
+        report.deactivated.push(gone.userId);
+      },
+    });
+  }
+  const errors = await runPool(work, deps.userConcurrency ?? 6, async (w) => {
+    await w.run();
+    progress();
+  });
+  for (const [i, e] of errors) {
+    const w = work[i];
+    if (w !== undefined) failed.add(w.userId);
+    report.failures.push({ what: `account ${w?.userId}`, reason: e instanceof SynapseAdminError ? e.message : String((e as Error).message ?? e) });
+  }
 }
 
 function letterOf(p: RosterPerson, userId: string, password: string): LetterPerson {

@@ -62,7 +62,7 @@ export function planSchool(people: readonly PlanPerson[], school: { name: string
     r.members.set(userId, Math.max(power, r.members.get(userId) ?? 0));
   };
 
-  const schoolSpace = add({
+  add({
     key: "school",
     kind: "school",
     name: school.name,
@@ -192,6 +192,10 @@ export function planSchool(people: readonly PlanPerson[], school: { name: string
       if (!rooms.has(examRoom)) examRoom = null;
     }
     const key = `course:${course}`;
+    // A course for a whole Sek I class needs no invites: members of the class space may join.
+    const classStudents = cohortClass === null ? [] : active.filter((p) => p.role === "student" && p.className === cohortClass);
+    const wholeClass =
+      parentKey.startsWith("class:") && classStudents.length > 0 && classStudents.length === students.length && classStudents.every((s) => students.includes(s));
     add({
       key,
       kind: "course",
@@ -200,7 +204,7 @@ export function planSchool(people: readonly PlanPerson[], school: { name: string
       aliasLocalpart: `schule-kurs-${slug(course)}`,
       parentKey,
       isSpace: false,
-      join: { rule: "invite" },
+      join: wholeClass ? { rule: "restricted", viaKey: parentKey } : { rule: "invite" },
       eventsDefault: 0,
       depth,
       state: [
@@ -229,7 +233,6 @@ export function planSchool(people: readonly PlanPerson[], school: { name: string
     }
   }
   for (const r of rooms.values()) for (const a of admins) if (r.members.has(a)) r.members.set(a, POWER.admin);
-  void schoolSpace;
   return [...rooms.values()].sort((a, b) => a.depth - b.depth || a.key.localeCompare(b.key));
 }
 

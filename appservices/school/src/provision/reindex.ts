@@ -22,7 +22,7 @@ export interface ReindexResult {
 export async function reindexSchool(db: Db, matrix: AppserviceMatrix): Promise<ReindexResult> {
   const bot = matrix.bot;
   const { joined_rooms: joined } = await bot.getJoinedRooms();
-  const rooms: { row: RoomRow; members: string[] }[] = [];
+  const rooms: { row: RoomRow; members: string[]; viaRoomId: string | null }[] = [];
   await runPool(joined, 8, async (roomId) => {
     let marker: { kind?: RoomKind; key?: string; parent?: string | null };
     try {
@@ -36,8 +36,18 @@ export async function reindexSchool(db: Db, matrix: AppserviceMatrix): Promise<R
     const pl = (await bot.getStateEvent(roomId, "m.room.power_levels" as never, "")) as { users?: Record<string, number> };
     const powerUsers = Object.fromEntries(Object.entries(pl.users ?? {}).sort(([a], [b]) => a.localeCompare(b)));
     const members = Object.keys((await bot.getJoinedRoomMembers(roomId)).joined).filter((u) => u !== matrix.botUserId);
-    rooms.push({ row: { key: marker.key, roomId, kind: marker.kind, name, parentKey: marker.parent ?? null, powerUsers }, members });
+    const rules = (await bot.getStateEvent(roomId, "m.room.join_rules" as never, "")) as { join_rule?: string; allow?: { room_id?: string }[] };
+    rooms.push({
+      row: { key: marker.key, roomId, kind: marker.kind, name, parentKey: marker.parent ?? null, powerUsers, join: { rule: "invite" } },
+      members,
+      viaRoomId: rules.join_rule === "restricted" ? (rules.allow?.[0]?.room_id ?? null) : null,
+    });
   });
+  const keyOfRoom = new Map(rooms.map((r) => [r.row.roomId, r.row.key]));
+  for (const r of rooms) {
+    const viaKey = r.viaRoomId === null ? undefined : keyOfRoom.get(r.viaRoomId);
+    if (viaKey !== undefined) r.row.join = { rule: "restricted", viaKey };
+  }
   const people = await loadPeopleSnapshot(matrix);
   let memberships = 0;
   await db.transaction(async (tx) => {

@@ -39,4 +39,9 @@ CREATE TABLE imports (
   summary JSONB
 )`,
   },
+  {
+    version: 2,
+    name: "join rules",
+    sql: `ALTER TABLE rooms ADD COLUMN join_rule JSONB NOT NULL DEFAULT '{"rule":"invite"}'`,
+  },
 ];

@@ -1,6 +1,6 @@
 // The rooms and memberships tables: which Matrix room serves which part of the school, and who is in it.
 import type { Queryable } from "@schulhof/core";
-import type { RoomKind } from "../provision/plan.ts";
+import type { RoomKind, RoomSpec } from "../provision/plan.ts";
 
 /** A provisioned room. */
 export interface RoomRow {
@@ -10,12 +10,14 @@ export interface RoomRow {
   name: string;
   parentKey: string | null;
   powerUsers: Record<string, number>;
+  join: RoomSpec["join"];
 }
 
-const SELECT_ROOMS = `SELECT key, room_id, kind, name, parent_key, power_users FROM rooms`;
+const SELECT_ROOMS = `SELECT key, room_id, kind, name, parent_key, power_users, join_rule FROM rooms`;
 const UPSERT_ROOM = `
-INSERT INTO rooms (key, room_id, kind, name, parent_key, power_users) VALUES ($1, $2, $3, $4, $5, $6)
-ON CONFLICT (key) DO UPDATE SET room_id = $2, kind = $3, name = $4, parent_key = $5, power_users = $6`;
+INSERT INTO rooms (key, room_id, kind, name, parent_key, power_users, join_rule) VALUES ($1, $2, $3, $4, $5, $6, $7)
+ON CONFLICT (key) DO UPDATE SET room_id = $2, kind = $3, name = $4, parent_key = $5, power_users = $6, join_rule = $7`;
+const SET_JOIN = `UPDATE rooms SET join_rule = $2 WHERE key = $1`;
 const SET_POWER = `UPDATE rooms SET power_users = $2 WHERE key = $1`;
 const SELECT_MEMBERS = `SELECT room_key, user_id FROM memberships`;
 const ADD_MEMBER = `INSERT INTO memberships (room_key, user_id) VALUES ($1, $2) ON CONFLICT DO NOTHING`;
@@ -29,6 +31,7 @@ interface Raw {
   name: string;
   parent_key: string | null;
   power_users: Record<string, number> | string;
+  join_rule: RoomSpec["join"] | string;
 }
 
 /** Every provisioned room, by key. */
@@ -44,6 +47,7 @@ export async function allRooms(db: Queryable): Promise<Map<string, RoomRow>> {
         name: x.name,
         parentKey: x.parent_key,
         powerUsers: typeof x.power_users === "string" ? (JSON.parse(x.power_users) as Record<string, number>) : x.power_users,
+        join: typeof x.join_rule === "string" ? (JSON.parse(x.join_rule) as RoomSpec["join"]) : x.join_rule,
       },
     ]),
   );
@@ -51,7 +55,12 @@ export async function allRooms(db: Queryable): Promise<Map<string, RoomRow>> {
 
 /** Records a room. */
 export async function saveRoom(db: Queryable, room: RoomRow): Promise<void> {
-  await db.query(UPSERT_ROOM, [room.key, room.roomId, room.kind, room.name, room.parentKey, JSON.stringify(room.powerUsers)]);
+  await db.query(UPSERT_ROOM, [room.key, room.roomId, room.kind, room.name, room.parentKey, JSON.stringify(room.powerUsers), JSON.stringify(room.join)]);
+}
+
+/** Records the join rule last sent to a room. */
+export async function saveJoinRule(db: Queryable, key: string, join: RoomSpec["join"]): Promise<void> {
+  await db.query(SET_JOIN, [key, JSON.stringify(join)]);
 }
 
 /** Records the power levels last sent to a room. */

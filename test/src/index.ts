@@ -1,0 +1,3 @@
+// Public surface of @schulhof/test for benchmarks: the parts of the harness that start real components.
+export { startPostgres, postgresBinDir, type TestPostgres } from "./harness/postgres.ts";
+export { freePort, waitForHttp } from "./harness/ports.ts";
