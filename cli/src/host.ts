@@ -44,6 +44,9 @@ export async function startHost(gen: GeneratedSchool, opts: { only?: string[]; l
           },
           SchoolAppserviceConfigSchema.parse({
             schoolName: gen.school.school.name,
+            schoolState: gen.school.school.state,
+            timezone: gen.school.school.timezone,
+            mailDomain: gen.school.school.mail_domain,
             serverName: gen.school.homeserver.server_name,
             homeserverUrl: hsUrl,
             language: gen.school.school.language,

@@ -111,6 +111,8 @@ describe("roster import and provisioning", { concurrency: false }, () => {
     const treeNames = tree.rooms.map((r) => r.name);
     for (const n of ["Jahrgang 7", "Klasse 7a", "Mathematik 7a", "7a Klassenchat"]) assert.ok(treeNames.includes(n), `hierarchy has ${n}`);
     assert.equal(tree.rooms.find((r) => r.name === "Klasse 7a")?.room_type, "m.space");
+    const info = (await teacher.client.getStateEvent(schoolSpace, "de.schulhof.school" as never, "")) as Record<string, unknown>;
+    assert.deepEqual(info, { name: testEnv().schoolName, state: "NI", timezone: "Europe/Berlin", mail_domain: "schule-a.test" });
   });
 
   it("gives admins 100, teachers 50 and students 0, and the homeserver enforces it", async () => {

@@ -3,6 +3,10 @@ import { z } from "zod";
 
 export const SchoolAppserviceConfigSchema = z.object({
   schoolName: z.string().min(1),
+  /** Bundesland code (NI, NW, BY, …), time zone and mail domain, as in the school file. */
+  schoolState: z.string().length(2),
+  timezone: z.string().default("Europe/Berlin"),
+  mailDomain: z.string().min(1),
   serverName: z.string().min(1),
   homeserverUrl: z.url(),
   language: z.enum(["de", "en"]).default("de"),

@@ -53,7 +53,7 @@ export function adminRoutes(app: Express, ctx: AppserviceContext, config: School
           admin,
           log: ctx.log,
           serverName: config.serverName,
-          schoolName: config.schoolName,
+          school: { name: config.schoolName, state: config.schoolState, timezone: config.timezone, mailDomain: config.mailDomain },
           concurrency: config.concurrency,
           userConcurrency: config.userConcurrency,
         },

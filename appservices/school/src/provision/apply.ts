@@ -196,7 +196,8 @@ export async function applyPlan(
     for (const u of members.get(spec.key) ?? []) if (!spec.members.has(u)) removals.push({ roomKey: spec.key, userId: u });
   }
   let removed = 0;
-  const removalErrors = await runPool(interleaveByRoom(removals), concurrency, async ({ roomKey, userId }) => {
+  const removalWork = interleaveByRoom(removals);
+  const removalErrors = await runPool(removalWork, concurrency, async ({ roomKey, userId }) => {
     const room = rooms.get(roomKey);
     if (room === undefined) return;
     try {
@@ -207,7 +208,9 @@ export async function applyPlan(
     await removeMembership(deps.db, roomKey, userId);
     onProgress({ phase: "removals", done: ++removed, total: removals.length });
   });
-  for (const [i, e] of removalErrors) result.failures.push({ what: `remove ${removals[i]?.userId}`, reason: String((e as Error).message ?? e) });
+  for (const [i, e] of removalErrors) {
+    result.failures.push({ what: `remove ${removalWork[i]?.userId} → ${removalWork[i]?.roomKey}`, reason: String((e as Error).message ?? e) });
+  }
   result.removals = removed;
 
   // Power levels where teachers or admins changed.

@@ -18,7 +18,7 @@ import {
 import { allPeople, asCurrent, savePerson, type PersonRow } from "../store/people.ts";
 import { allMemberships, removeMembership } from "../store/rooms.ts";
 import { applyPlan, type ApplyResult, type Progress } from "./apply.ts";
-import { planSchool } from "./plan.ts";
+import { planSchool, type SchoolInfo } from "./plan.ts";
 import { runPool } from "./pool.ts";
 
 export interface ImportDeps {
@@ -27,7 +27,7 @@ export interface ImportDeps {
   admin: SynapseAdmin;
   log: Logger;
   serverName: string;
-  schoolName: string;
+  school: SchoolInfo;
   /** Parallel account requests; each costs one bcrypt hash on the homeserver. */
   userConcurrency?: number;
   /** Parallel room and membership requests. */
@@ -126,7 +126,7 @@ export async function importRoster(
   });
 
   const people = [...future.values()].filter((p) => p.active);
-  const plan = planSchool(people, { name: deps.schoolName });
+  const plan = planSchool(people, deps.school);
   const admins = people.filter((p) => p.role === "admin").map((p) => p.userId);
   const t1 = performance.now();
   report.apply = await applyPlan(plan, admins, deps, onProgress, accountsDone);

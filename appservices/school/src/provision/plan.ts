@@ -1,5 +1,5 @@
 // The school's rooms as they should be: a pure function from the people to spaces, rooms, members and power levels.
-import { cohortOf, courseCohort, type Role } from "../roster/index.ts";
+import { cohortOf, courseCohort, normalizeClassName, type Role } from "../roster/index.ts";
 import { localpartPart } from "../roster/usernames.ts";
 
 export type RoomKind = "school" | "yeargroup" | "class" | "classchat" | "course" | "teachers" | "exams";
@@ -45,7 +45,15 @@ export function slug(name: string): string {
  * and their classes get a chat under it. Courses hang under their cohort's space. School admins
  * are at power 100 in every room, teachers at 50 in the rooms they teach in, students at 0.
  */
-export function planSchool(people: readonly PlanPerson[], school: { name: string }): RoomSpec[] {
+/** What the school space says about the school (`de.schulhof.school`). */
+export interface SchoolInfo {
+  name: string;
+  state: string;
+  timezone: string;
+  mailDomain: string;
+}
+
+export function planSchool(people: readonly PlanPerson[], school: SchoolInfo): RoomSpec[] {
   const rooms = new Map<string, RoomSpec>();
   const admins = people.filter((p) => p.role === "admin").map((p) => p.userId);
   const add = (spec: Omit<RoomSpec, "members" | "state"> & { state?: RoomSpec["state"] }): RoomSpec => {
@@ -73,6 +81,13 @@ export function planSchool(people: readonly PlanPerson[], school: { name: string
     join: { rule: "invite" },
     eventsDefault: 50,
     depth: 0,
+    state: [
+      {
+        type: "de.schulhof.school",
+        state_key: "",
+        content: { name: school.name, state: school.state, timezone: school.timezone, mail_domain: school.mailDomain },
+      },
+    ],
   });
   add({
     key: "teachers",
@@ -183,14 +198,22 @@ export function planSchool(people: readonly PlanPerson[], school: { name: string
     let depth = 1;
     let examRoom: string | null = null;
     const cohortClass = cohort?.kind === "class" ? cohort.name : null;
-    const anyClass = cohortClass ?? (cohort !== null ? students.find((s) => s.className !== null)?.className ?? null : null);
-    if (cohort !== null && anyClass !== null) {
-      const r = cohortRooms(anyClass);
-      parentKey = cohort.kind === "class" ? r.classSpace : r.yearSpace;
-      depth = cohort.kind === "class" && cohortOf(anyClass).stage === "sek1" ? 3 : 2;
-      examRoom = `exams:${cohort.name}`;
-      if (!rooms.has(examRoom)) examRoom = null;
+    // Rooms of a cohort are made for its students; a course without students (only its teacher so
+    // far) uses the cohort's rooms only if they exist already, so a name like `Religion 7` makes no `Klasse 7`.
+    const usable = (key: string): boolean => students.length > 0 || rooms.has(key);
+    if (cohort !== null && cohort.kind === "class" && usable(`class:${cohort.name}`)) {
+      const r = cohortRooms(cohort.name);
+      parentKey = r.classSpace;
+      depth = r.classSpace === r.yearSpace ? 2 : 3;
+    } else if (cohort !== null && cohort.kind === "yeargroup") {
+      const yearKey = `yeargroup:${cohort.name}`;
+      if (!rooms.has(yearKey) && students.length > 0 && normalizeClassName(cohort.name) !== null) cohortRooms(cohort.name);
+      if (rooms.has(yearKey)) {
+        parentKey = yearKey;
+        depth = 2;
+      }
     }
+    if (cohort !== null && rooms.has(`exams:${cohort.name}`)) examRoom = `exams:${cohort.name}`;
     const key = `course:${course}`;
     // A course for a whole Sek I class needs no invites: members of the class space may join.
     const classStudents = cohortClass === null ? [] : active.filter((p) => p.role === "student" && p.className === cohortClass);

@@ -19,17 +19,38 @@ export async function runPool<T>(items: readonly T[], limit: number, fn: (item: 
   return errors;
 }
 
-/** Orders `(room, item)` pairs so that consecutive items hit different rooms (the homeserver serialises per room). */
+/**
+ * Orders `(room, item)` pairs so that consecutive items hit different rooms where possible (the
+ * homeserver serialises per room): always the room with the most items left that was not just used.
+ */
 export function interleaveByRoom<T extends { roomKey: string }>(items: readonly T[]): T[] {
-  const byRoom = new Map<string, T[]>();
-  for (const it of items) byRoom.set(it.roomKey, [...(byRoom.get(it.roomKey) ?? []), it]);
-  const queues = [...byRoom.values()];
+  const queues = new Map<string, T[]>();
+  for (const it of items) {
+    const q = queues.get(it.roomKey);
+    if (q === undefined) queues.set(it.roomKey, [it]);
+    else q.push(it);
+  }
+  const heads = new Map<string, number>([...queues.keys()].map((k) => [k, 0]));
   const out: T[] = [];
-  for (let i = 0; out.length < items.length; i++) {
-    for (const q of queues) {
-      const it = q[i];
-      if (it !== undefined) out.push(it);
+  let last: string | null = null;
+  while (out.length < items.length) {
+    let best: string | null = null;
+    let bestLeft = -1;
+    for (const [room, q] of queues) {
+      const left = q.length - (heads.get(room) ?? 0);
+      if (left > 0 && room !== last && left > bestLeft) {
+        best = room;
+        bestLeft = left;
+      }
     }
+    best ??= last;
+    if (best === null) break;
+    const i = heads.get(best) ?? 0;
+    const item = queues.get(best)?.[i];
+    if (item === undefined) break;
+    out.push(item);
+    heads.set(best, i + 1);
+    last = best;
   }
   return out;
 }
