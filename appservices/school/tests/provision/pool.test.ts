@@ -108,10 +108,7 @@ describe("interleaveByRoom", () => {
     assert.deepEqual(interleaveByRoom(one), one);
   });
 
-  it("avoids same-room neighbours whenever the other rooms have enough items to separate them", {
-    todo: "bug (minor): round robin puts the tail of the biggest room back to back (a×3, b, c → a b c a a) although a b a c a exists; " +
-      "when one room of a depth is much larger than the others, the pool ends up working on that one room at a time",
-  }, () => {
+  it("avoids same-room neighbours whenever the other rooms have enough items to separate them", () => {
     const out = interleaveByRoom([item("a", 1), item("a", 2), item("a", 3), item("b", 1), item("c", 1)]);
     for (let i = 1; i < out.length; i++) assert.notEqual(out[i]?.roomKey, out[i - 1]?.roomKey, `positions ${i - 1} and ${i}`);
   });
