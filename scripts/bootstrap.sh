@@ -16,7 +16,7 @@ if [ ! -x node_modules/.bin/node ] || [ package-lock.json -nt node_modules/.pack
 fi
 
 # Synapse from PyPI into .venv, version pinned (with the PostgreSQL driver for production configs).
-if ! .venv/bin/python -c "import sys, synapse, psycopg2; sys.exit(0 if synapse.__version__ == '$SYNAPSE_VERSION' else 1)" 2>/dev/null; then
+if ! .venv/bin/python -c "import sys, psycopg2, importlib.metadata as m; sys.exit(0 if m.version('matrix-synapse') == '$SYNAPSE_VERSION' else 1)" 2>/dev/null; then
   say "installing Synapse $SYNAPSE_VERSION into .venv"
   python3 -m venv .venv
   .venv/bin/pip install --quiet --disable-pip-version-check "matrix-synapse[postgres]==$SYNAPSE_VERSION"

@@ -19,7 +19,7 @@ let exitCode = 0;
 try {
   const synapseDb = new URL(await pg.createDatabase("synapse"));
   const appsDb = await pg.createDatabase("appservices");
-  const [hsPort, schoolPort] = [await freePort(), await freePort()];
+  const [hsPort, schoolPort, homeworkPort] = [await freePort(), await freePort(), await freePort()];
   const school = SchoolFileSchema.parse({
     school: { id: "bench", name: "Benchmark-Gymnasium", state: "NW", mail_domain: "bench.schulhof.test" },
     homeserver: {
@@ -30,7 +30,7 @@ try {
       ...(process.env.BENCH_USER_DIRECTORY === undefined ? {} : { user_directory: process.env.BENCH_USER_DIRECTORY }),
       ...(process.env.BENCH_BCRYPT_ROUNDS === undefined ? {} : { bcrypt_rounds: Number(process.env.BENCH_BCRYPT_ROUNDS) }),
     },
-    appservices: { school: { port: schoolPort } },
+    appservices: { school: { port: schoolPort }, homework: { port: homeworkPort } },
     database: { kind: "postgres", url: appsDb },
   });
   writeFileSync(join(dataDir, "school.yaml"), stringify(school));

@@ -3,6 +3,7 @@ import { join, resolve } from "node:path";
 import { startAppservice, type DbConfig, type Logger, type RunningAppservice } from "@schulhof/core";
 import type { GeneratedSchool } from "@schulhof/homeserver-config";
 import { SchoolAppserviceConfigSchema, schoolAppservice } from "@schulhof/school";
+import { HomeworkConfigSchema, homeworkAppservice } from "@schulhof/homework";
 
 /** The database of one appservice: its own PGlite folder, or its own schema in the shared PostgreSQL. */
 export function dbFor(gen: GeneratedSchool, appservice: string): DbConfig {
@@ -52,6 +53,33 @@ export async function startHost(gen: GeneratedSchool, opts: { only?: string[]; l
             language: gen.school.school.language,
             systemAdminToken: gen.secrets.system_admin_token,
             adminApiToken: gen.secrets.admin_api_token,
+            courseBots: gen.appservices.filter((a) => a.id === "homework").map((a) => `@${a.botLocalpart}:${gen.school.homeserver.server_name}`),
+          }),
+          opts.log === undefined ? {} : { log: opts.log },
+        ),
+      );
+    }
+    const homework = gen.school.appservices.homework;
+    if (homework.enabled && wanted("homework")) {
+      const t = tokens("homework");
+      running.push(
+        await startAppservice(
+          homeworkAppservice,
+          {
+            identity: { homeserverUrl: hsUrl, serverName: gen.school.homeserver.server_name, asToken: t.as_token, botLocalpart: "hausaufgaben" },
+            registrationId: "homework",
+            hsToken: t.hs_token,
+            bind: homework.bind,
+            port: homework.port,
+            db: dbFor(gen, "homework"),
+          },
+          HomeworkConfigSchema.parse({
+            serverName: gen.school.homeserver.server_name,
+            language: gen.school.school.language,
+            timezone: gen.school.school.timezone,
+            sessionSecret: gen.secrets.session_secret,
+            adminApiToken: gen.secrets.admin_api_token,
+            trustedHomeservers: { [gen.school.homeserver.server_name]: hsUrl },
           }),
           opts.log === undefined ? {} : { log: opts.log },
         ),

@@ -78,8 +78,14 @@ async function main(argv: string[]): Promise<void> {
     case "reindex": {
       const gen = generateFromFile(dataDir);
       const target = sub ?? "school";
-      if (target !== "school") throw new Error(`unknown appservice ${target}`);
-      const res = await fetch(`${schoolApiUrl(gen)}/reindex`, { method: "POST", headers: { authorization: `Bearer ${gen.secrets.admin_api_token}` } });
+      const hw = gen.school.appservices.homework;
+      const urls: Record<string, string> = {
+        school: `${schoolApiUrl(gen)}/reindex`,
+        homework: `http://${hw.bind}:${hw.port}/_schulhof/homework/v1/admin/reindex`,
+      };
+      const url = urls[target];
+      if (url === undefined) throw new Error(`unknown appservice ${target} (school, homework)`);
+      const res = await fetch(url, { method: "POST", headers: { authorization: `Bearer ${gen.secrets.admin_api_token}` } });
       process.stdout.write(`${await res.text()}\n`);
       if (!res.ok) process.exitCode = 1;
       return;

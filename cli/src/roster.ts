@@ -45,7 +45,11 @@ export async function importViaApi(gen: GeneratedSchool, csv: Buffer, opts: Impo
     throw new Error("Der Schulhof läuft nicht (schulhof up) / Schulhof is not running (schulhof up)");
   }
   if (!res.ok || res.body === null) throw new Error(`import refused: HTTP ${res.status} ${await res.text()}`);
-  const bars = opts.quiet === true ? null : new cliProgress.MultiBar({ format: " {phase} [{bar}] {value}/{total}", hideCursor: true, clearOnComplete: false }, cliProgress.Presets.shades_classic);
+  const bars = opts.quiet === true ? null : new cliProgress.MultiBar(
+          // Without a terminal (logs, CI) the bars are printed as lines every few seconds.
+          { format: " {phase} [{bar}] {value}/{total}", hideCursor: true, clearOnComplete: false, stream: process.stderr, noTTYOutput: true, notTTYSchedule: 5000 },
+          cliProgress.Presets.shades_classic,
+        );
   const phaseBars = new Map<string, cliProgress.SingleBar>();
   let report: ImportReport | null = null;
   let failure: string | null = null;

@@ -16,8 +16,8 @@ export interface AppserviceSpec {
 }
 
 /** The appservices of the foundation; feature appservices add theirs here. */
-export function builtinAppservices(ports: { school: { bind: string; port: number } }): AppserviceSpec[] {
-  return [
+export function builtinAppservices(ports: { school: { bind: string; port: number }; homework: { bind: string; port: number; enabled: boolean } }): AppserviceSpec[] {
+  const specs: AppserviceSpec[] = [
     {
       id: "school",
       botLocalpart: "schule",
@@ -28,6 +28,17 @@ export function builtinAppservices(ports: { school: { bind: string; port: number
       exclusiveAliases: ["schule-.*"],
     },
   ];
+  if (ports.homework.enabled) {
+    specs.push({
+      id: "homework",
+      botLocalpart: "hausaufgaben",
+      url: `http://${ports.homework.bind}:${ports.homework.port}`,
+      exclusiveUsers: ["hausaufgaben"],
+      sharedUsers: [],
+      exclusiveAliases: ["hausaufgaben-.*"],
+    });
+  }
+  return specs;
 }
 
 const esc = (s: string): string => s.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");

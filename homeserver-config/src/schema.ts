@@ -54,8 +54,9 @@ export const SchoolFileSchema = z.object({
   appservices: z
     .object({
       school: AppserviceEntry.default({ port: 9100, bind: "127.0.0.1", enabled: true }),
+      homework: AppserviceEntry.default({ port: 9101, bind: "127.0.0.1", enabled: true }),
     })
-    .default({ school: { port: 9100, bind: "127.0.0.1", enabled: true } }),
+    .default({ school: { port: 9100, bind: "127.0.0.1", enabled: true }, homework: { port: 9101, bind: "127.0.0.1", enabled: true } }),
   database: DbConfigSchema,
   video: z
     .object({

@@ -13,6 +13,8 @@ export const SecretsSchema = z.object({
   appservices: z.record(z.string(), TokenPair),
   /** Bearer token of the appservices' admin HTTP API (the CLI uses it). */
   admin_api_token: z.string().min(32),
+  /** Signs the web client's session tokens for the appservice APIs. */
+  session_secret: z.string().min(32),
   /** Access token of the server-admin service account that provisioning uses; made at first start. */
   system_admin_token: z.string().optional(),
 });
@@ -34,9 +36,11 @@ export function loadOrCreateSecrets(file: string, appserviceIds: readonly string
     } catch (e) {
       throw new ConfigError(file, "", `not valid JSON (${(e as Error).message}); restore it from the backup`);
     }
-    if (raw.admin_api_token === undefined) {
-      raw.admin_api_token = newToken();
-      changed = true;
+    for (const key of ["admin_api_token", "session_secret"]) {
+      if (raw[key] === undefined) {
+        raw[key] = newToken();
+        changed = true;
+      }
     }
     secrets = parseConfig(file, raw, SecretsSchema);
   } else {
@@ -45,6 +49,7 @@ export function loadOrCreateSecrets(file: string, appserviceIds: readonly string
       macaroon_secret_key: newToken(),
       form_secret: newToken(),
       admin_api_token: newToken(),
+      session_secret: newToken(),
       appservices: {},
     };
   }

@@ -22,7 +22,7 @@ export async function globalSetup(): Promise<void> {
   const synapseDb = new URL(await pg.createDatabase("synapse"));
   const appsDb = await pg.createDatabase("appservices");
   const counterDb = await pg.createDatabase("counter");
-  const [hsPort, schoolPort, counterPort] = [await freePort(), await freePort(), await freePort()];
+  const [hsPort, schoolPort, homeworkPort, counterPort] = [await freePort(), await freePort(), await freePort(), await freePort()];
   const serverName = "schule-a.test";
   const school = SchoolFileSchema.parse({
     school: { id: "test", name: "Testschule Käthe Kollwitz", state: "NI", mail_domain: "schule-a.test" },
@@ -32,7 +32,7 @@ export async function globalSetup(): Promise<void> {
       port: hsPort,
       database: { kind: "postgres", host: "127.0.0.1", port: Number(synapseDb.port), user: "postgres", database: "synapse" },
     },
-    appservices: { school: { port: schoolPort } },
+    appservices: { school: { port: schoolPort }, homework: { port: homeworkPort } },
     database: { kind: "postgres", url: appsDb },
   });
   const gen = generateSchool(school, dataDir, [
@@ -59,6 +59,7 @@ export async function globalSetup(): Promise<void> {
     schoolApiUrl: `http://127.0.0.1:${schoolPort}/_schulhof/school/v1/admin`,
     adminApiToken: gen.secrets.admin_api_token,
     schoolName: school.school.name,
+    homeworkUrl: `http://127.0.0.1:${homeworkPort}`,
     counter: { port: counterPort, asToken: counterTokens.as_token, hsToken: counterTokens.hs_token, dbUrl: counterDb, botUserId: `@_counter:${serverName}` },
   };
   const envFile = join(dataDir, "test-env.json");

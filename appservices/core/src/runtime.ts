@@ -2,7 +2,8 @@
 import type { Server } from "node:http";
 import express, { type Express } from "express";
 import type { Logger } from "pino";
-import type { Db, DbConfig } from "./db/db.ts";
+import type { Db, DbConfig, Queryable } from "./db/db.ts";
+import type { OutboxAction } from "./intake/outbox-types.ts";
 import { migrate, type Migration } from "./db/migrate.ts";
 import { openDb } from "./db/open.ts";
 import { Dispatcher, type EventHandler } from "./intake/dispatcher.ts";
@@ -20,6 +21,11 @@ export interface AppserviceContext {
   log: Logger;
   matrix: AppserviceMatrix;
   metrics: CoreMetrics;
+  /**
+   * Queues Matrix actions from outside event handling (timers, HTTP API): call `enqueue` inside a
+   * `db.transaction`, then `kick` after it committed.
+   */
+  outbox: { enqueue: (tx: Queryable, cause: string, action: OutboxAction) => Promise<void>; kick: () => void };
 }
 
 /** What an appservice gives back: its event handler and optional HTTP routes and hooks. */
@@ -87,10 +93,10 @@ export async function startAppservice<C>(
   await migrate(db, def.name, def.migrations);
   const metrics = createMetrics(def.name, () => countPending(db));
   const matrix = new AppserviceMatrix(runtime.identity);
-  const ctx: AppserviceContext = { name: def.name, db, log, matrix, metrics };
+  const outbox = new OutboxSender(db, matrix, log, runtime.concurrency ?? 8);
+  const ctx: AppserviceContext = { name: def.name, db, log, matrix, metrics, outbox: { enqueue, kick: () => outbox.kick() } };
   const handlers = await def.create(ctx, config);
 
-  const outbox = new OutboxSender(db, matrix, log, runtime.concurrency ?? 8);
   const dispatcher = new Dispatcher({
     db,
     log,

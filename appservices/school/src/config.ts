@@ -14,6 +14,8 @@ export const SchoolAppserviceConfigSchema = z.object({
   systemAdminToken: z.string().min(10),
   /** Bearer token for the admin HTTP API (CLI); the web client's admins come with OpenID later. */
   adminApiToken: z.string().min(32),
+  /** Bots of feature appservices that join every course room at power 50 (e.g. `@hausaufgaben:…`). */
+  courseBots: z.array(z.string().regex(/^@[^:]+:.+$/)).default([]),
   /** Parallel requests during provisioning. */
   concurrency: z.number().int().min(1).max(64).default(12),
   userConcurrency: z.number().int().min(1).max(32).default(6),

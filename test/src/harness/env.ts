@@ -13,6 +13,8 @@ export interface TestEnv {
   schoolApiUrl: string;
   adminApiToken: string;
   schoolName: string;
+  /** The homework appservice (its API under /_schulhof/homework/v1). */
+  homeworkUrl: string;
   /** The counter fixture appservice, which durability tests start and kill themselves. */
   counter: { port: number; asToken: string; hsToken: string; dbUrl: string; botUserId: string };
 }

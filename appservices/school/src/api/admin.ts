@@ -54,6 +54,7 @@ export function adminRoutes(app: Express, ctx: AppserviceContext, config: School
           log: ctx.log,
           serverName: config.serverName,
           school: { name: config.schoolName, state: config.schoolState, timezone: config.timezone, mailDomain: config.mailDomain },
+          courseBots: config.courseBots,
           concurrency: config.concurrency,
           userConcurrency: config.userConcurrency,
         },

@@ -28,6 +28,8 @@ export interface ImportDeps {
   log: Logger;
   serverName: string;
   school: SchoolInfo;
+  /** Bots of feature appservices that join every course room at power 50. */
+  courseBots?: readonly string[];
   /** Parallel account requests; each costs one bcrypt hash on the homeserver. */
   userConcurrency?: number;
   /** Parallel room and membership requests. */
@@ -126,7 +128,7 @@ export async function importRoster(
   });
 
   const people = [...future.values()].filter((p) => p.active);
-  const plan = planSchool(people, deps.school);
+  const plan = planSchool(people, deps.school, { courseBots: deps.courseBots ?? [] });
   const admins = people.filter((p) => p.role === "admin").map((p) => p.userId);
   const t1 = performance.now();
   report.apply = await applyPlan(plan, admins, deps, onProgress, accountsDone);

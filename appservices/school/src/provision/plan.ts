@@ -53,7 +53,7 @@ export interface SchoolInfo {
   mailDomain: string;
 }
 
-export function planSchool(people: readonly PlanPerson[], school: SchoolInfo): RoomSpec[] {
+export function planSchool(people: readonly PlanPerson[], school: SchoolInfo, opts: { courseBots?: readonly string[] } = {}): RoomSpec[] {
   const rooms = new Map<string, RoomSpec>();
   const admins = people.filter((p) => p.role === "admin").map((p) => p.userId);
   const add = (spec: Omit<RoomSpec, "members" | "state"> & { state?: RoomSpec["state"] }): RoomSpec => {
@@ -244,6 +244,8 @@ export function planSchool(people: readonly PlanPerson[], school: SchoolInfo): R
       ],
     });
     for (const s of students) join(key, s.userId, 0);
+    // Feature bots (homework, …) act in every course room: they announce and write feature state.
+    for (const bot of opts.courseBots ?? []) join(key, bot, POWER.teacher);
     for (const t of teachers) {
       join(key, t.userId, POWER.teacher);
       // Teachers see the cohort's space and plan its exams.

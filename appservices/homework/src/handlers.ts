@@ -1,0 +1,213 @@
+// Handling of homework events: the projection of course rooms and submission rooms, with checks and replies.
+import type { HandlerContext, MatrixEvent, Queryable } from "@schulhof/core";
+import { ASSIGNMENT, AssignmentSchema, EXTENSION, ExtensionSchema, FEEDBACK, FeedbackSchema, SUBMISSION, SUBMISSION_ROOM, SubmissionRoomSchema, SubmissionSchema, type Assignment } from "./domain/schema.ts";
+import { formatAtSchool, judgeSubmission } from "./domain/deadlines.ts";
+import { deleteAssignment, getAssignment, saveAssignment } from "./store/assignments.ts";
+import { courseName, membersOf, powerOf, roleIn, saveCourse, saveCreators, saveMembership, savePowers, TEACHER_POWER } from "./store/courses.ts";
+import { extensionOf, requestSubmissionRoom, saveExtension, saveFeedback, saveSubmission, saveSubmissionRoom, submissionRoom } from "./store/submissions.ts";
+import { T, type Lang } from "./bot/texts.ts";
+
+/** What handling needs besides the transaction. */
+export interface HomeworkEnv {
+  botUserId: string;
+  lang: Lang;
+  timezone: string;
+}
+
+type Hctx = HandlerContext;
+
+/** Sends a notice, as a reply when `replyTo` is given. */
+export async function notice(ctx: Hctx, roomId: string, text: string, replyTo?: string, mentions: string[] = []): Promise<void> {
+  await ctx.enqueue({
+    kind: "message",
+    roomId,
+    eventType: "m.room.message",
+    content: {
+      msgtype: "m.notice",
+      body: text,
+      "m.mentions": { user_ids: mentions },
+      ...(replyTo === undefined ? {} : { "m.relates_to": { "m.in_reply_to": { event_id: replyTo } } }),
+    },
+  });
+}
+
+/** Projects membership and power levels of any room the bot is in (course rooms and submission rooms). */
+export async function onRoomState(event: MatrixEvent, tx: Queryable): Promise<void> {
+  if (event.type === "m.room.member" && event.state_key !== undefined) {
+    const joined = event.content.membership === "join";
+    await saveMembership(tx, event.room_id, event.state_key, joined, await powerOf(tx, event.room_id, event.state_key));
+  } else if (event.type === "m.room.power_levels") {
+    const users = (event.content.users ?? {}) as Record<string, number>;
+    const usersDefault = typeof event.content.users_default === "number" ? event.content.users_default : 0;
+    await savePowers(tx, event.room_id, users, usersDefault);
+  } else if (event.type === "m.room.create") {
+    const version = String(event.content.room_version ?? "1");
+    if (Number(version) >= 12) {
+      const extra = Array.isArray(event.content.additional_creators) ? (event.content.additional_creators as string[]) : [];
+      await saveCreators(tx, event.room_id, [event.sender, ...extra]);
+    }
+  } else if (event.type === "de.schulhof.course") {
+    const name = typeof event.content.name === "string" ? event.content.name : "";
+    await saveCourse(tx, event.room_id, name);
+  }
+}
+
+/** An assignment state event: checked, stored, announced in the course room, submission rooms requested. */
+export async function onAssignment(event: MatrixEvent, ctx: Hctx, env: HomeworkEnv): Promise<void> {
+  const id = event.state_key ?? "";
+  const course = await courseName(ctx.tx, event.room_id);
+  if (course === null || id === "") return;
+  if (Object.keys(event.content).length === 0) {
+    await deleteAssignment(ctx.tx, event.room_id, id);
+    return;
+  }
+  const senderPower = event.sender === env.botUserId ? 100 : await powerOf(ctx.tx, event.room_id, event.sender);
+  if (senderPower < TEACHER_POWER) return; // the homeserver refuses this; a stale projection must not accept it either
+  const parsed = AssignmentSchema.safeParse(event.content);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    await notice(ctx, event.room_id, T[env.lang].invalid(`${issue?.path.join(".") ?? ""}: ${issue?.message ?? ""}`), event.event_id, [event.sender]);
+    return;
+  }
+  const before = await getAssignment(ctx.tx, event.room_id, id);
+  if (before !== null && before.originTs > event.origin_server_ts) return;
+  const a = parsed.data;
+  await saveAssignment(ctx.tx, { courseRoom: event.room_id, id, content: a, sender: event.sender, eventId: event.event_id, originTs: event.origin_server_ts });
+  const due = formatAtSchool(a.due, a.timezone, env.lang);
+  const t = T[env.lang];
+  if (a.status === "closed") {
+    if (before?.content.status !== "closed") await notice(ctx, event.room_id, t.closedAssignment(a.title));
+    return;
+  }
+  const students = (await membersOf(ctx.tx, event.room_id)).filter((m) => m.power < TEACHER_POWER && m.userId !== env.botUserId).map((m) => m.userId);
+  if (before === null) {
+    await ctx.enqueue({ kind: "message", roomId: event.room_id, eventType: "m.room.message", content: announcement(t.newAssignment(a.title, due), a, id) });
+    if (a.teams === null) for (const s of students) await requestSubmissionRoom(ctx.tx, event.room_id, s);
+  } else if (JSON.stringify(before.content) !== JSON.stringify(a)) {
+    await ctx.enqueue({
+      kind: "message",
+      roomId: event.room_id,
+      eventType: "m.room.message",
+      content: { ...announcement(t.changedAssignment(a.title, due), a, id), "m.mentions": { user_ids: students } },
+    });
+  }
+}
+
+function announcement(text: string, a: Assignment, id: string): Record<string, unknown> {
+  const body = a.description.body === "" ? text : `${text}\n\n${a.description.body}`;
+  return { msgtype: "m.text", body, "de.schulhof.homework.assignment_id": id };
+}
+
+/** The room's submission-room marker (written by the bot only). */
+export async function onSubmissionRoomMarker(event: MatrixEvent, tx: Queryable, env: HomeworkEnv): Promise<void> {
+  if (event.sender !== env.botUserId) return;
+  const parsed = SubmissionRoomSchema.safeParse(event.content);
+  if (!parsed.success) return;
+  await saveSubmissionRoom(tx, { roomId: event.room_id, courseRoom: parsed.data.course_room, students: parsed.data.students, assignmentId: parsed.data.assignment_id });
+}
+
+/**
+ * A submission in a submission room. Lateness is judged by the event's own time (or, for one the
+ * bot made from `!abgeben`, by the command's time), with the student's extension if any, so a
+ * backlog handled after a downtime is judged as if it were handled at once.
+ */
+export async function onSubmission(event: MatrixEvent, ctx: Hctx, env: HomeworkEnv): Promise<void> {
+  const room = await submissionRoom(ctx.tx, event.room_id);
+  if (room === null) return;
+  const parsed = SubmissionSchema.safeParse(event.content);
+  const t = T[env.lang];
+  if (!parsed.success) {
+    await notice(ctx, event.room_id, t.invalid(parsed.error.issues[0]?.message ?? ""), event.event_id);
+    return;
+  }
+  const s = parsed.data;
+  const byBot = event.sender === env.botUserId;
+  const student = byBot ? s.student : event.sender;
+  if (student === undefined || !room.students.includes(student)) return;
+  const submittedAt = byBot && s.submitted_at !== undefined ? s.submitted_at : event.origin_server_ts;
+  const assignment = await getAssignment(ctx.tx, room.courseRoom, s.assignment_id);
+  if (assignment === null || (room.assignmentId !== null && room.assignmentId !== s.assignment_id)) {
+    await notice(ctx, event.room_id, t.invalid(`Aufgabe ${s.assignment_id}?`), event.event_id);
+    return;
+  }
+  const a = assignment.content;
+  if (a.status === "closed") {
+    await notice(ctx, event.room_id, t.closed(a.title), event.event_id, [student]);
+    return;
+  }
+  if ((s.text.trim() !== "" && !a.submission_kinds.includes("text")) || (s.files.length > 0 && !a.submission_kinds.includes("file"))) {
+    await notice(ctx, event.room_id, t.kindNotAllowed(a.submission_kinds.map((k) => t.kinds[k]).join(" / ")), event.event_id, [student]);
+    return;
+  }
+  const ext = await extensionOf(ctx.tx, room.courseRoom, assignment.id, student);
+  const due = ext?.due ?? a.due;
+  const cutoff = ext === null ? a.cutoff : ext.cutoff;
+  const verdict = judgeSubmission(submittedAt, due, cutoff);
+  if (verdict === "too_late") {
+    await notice(ctx, event.room_id, t.tooLate(a.title, formatAtSchool(cutoff ?? due, a.timezone, env.lang)), event.event_id, [student]);
+    return;
+  }
+  for (const member of room.students) {
+    await saveSubmission(ctx.tx, room.courseRoom, {
+      eventId: room.students.length === 1 ? event.event_id : `${event.event_id}#${member}`,
+      roomId: event.room_id,
+      assignmentId: assignment.id,
+      student: member,
+      submittedAt,
+      late: verdict === "late",
+      content: s,
+    });
+  }
+  await ctx.enqueue({
+    kind: "message",
+    roomId: event.room_id,
+    eventType: "m.room.message",
+    content: {
+      msgtype: "m.notice",
+      body: t.received(a.title, verdict === "late"),
+      "de.schulhof.homework.receipt": { submission: event.event_id, assignment_id: assignment.id, late: verdict === "late" },
+      "m.relates_to": { "m.in_reply_to": { event_id: event.event_id } },
+    },
+  });
+}
+
+/** Feedback from a teacher of the course in a submission room. */
+export async function onFeedback(event: MatrixEvent, ctx: Hctx, env: HomeworkEnv): Promise<void> {
+  const room = await submissionRoom(ctx.tx, event.room_id);
+  if (room === null) return;
+  if ((await roleIn(ctx.tx, room.courseRoom, event.sender)) !== "teacher" && event.sender !== env.botUserId) return;
+  const parsed = FeedbackSchema.safeParse(event.content);
+  if (!parsed.success || !room.students.includes(parsed.data.student)) {
+    await notice(ctx, event.room_id, T[env.lang].invalid(parsed.success ? parsed.data.student : (parsed.error.issues[0]?.message ?? "")), event.event_id);
+    return;
+  }
+  const f = parsed.data;
+  const assignment = await getAssignment(ctx.tx, room.courseRoom, f.assignment_id);
+  if (assignment === null) return;
+  const sender = event.sender;
+  for (const member of room.students) {
+    await saveFeedback(ctx.tx, room.students.length === 1 ? event.event_id : `${event.event_id}#${member}`, event.room_id, room.courseRoom, {
+      assignmentId: f.assignment_id,
+      student: member,
+      sender,
+      grade: f.grade,
+      points: f.points,
+      comment: f.comment,
+      originTs: event.origin_server_ts,
+    });
+  }
+}
+
+/** An extension for one student, as state in their submission room, written by a teacher. */
+export async function onExtension(event: MatrixEvent, tx: Queryable, env: HomeworkEnv): Promise<void> {
+  const room = await submissionRoom(tx, event.room_id);
+  if (room === null || event.state_key === undefined) return;
+  if (event.sender !== env.botUserId && (await roleIn(tx, room.courseRoom, event.sender)) !== "teacher") return;
+  const parsed = ExtensionSchema.safeParse(event.content);
+  if (!parsed.success) return;
+  for (const s of room.students) await saveExtension(tx, room.courseRoom, event.state_key, s, parsed.data.due, parsed.data.cutoff);
+}
+
+/** Event types this appservice keeps (see `accepts`). */
+export const STATE_TYPES = new Set(["m.room.create", "m.room.member", "m.room.power_levels", "de.schulhof.course", ASSIGNMENT, EXTENSION, SUBMISSION_ROOM]);
+export const MESSAGE_TYPES = new Set([SUBMISSION, FEEDBACK]);

@@ -1,0 +1,84 @@
+// Course rooms and their members with power levels, as the bot sees them from room state.
+import type { Queryable } from "@schulhof/core";
+
+const UPSERT_ROOM = `
+INSERT INTO course_rooms (room_id, name, is_course) VALUES ($1, $2, true) ON CONFLICT (room_id) DO UPDATE SET name = $2, is_course = true`;
+const SELECT_ROOM = `SELECT room_id, name FROM course_rooms WHERE room_id = $1 AND is_course`;
+const UPSERT_POWERS = `
+INSERT INTO course_rooms (room_id, powers, users_default) VALUES ($1, $2, $3)
+ON CONFLICT (room_id) DO UPDATE SET powers = $2, users_default = $3`;
+const POWER_OF = `
+SELECT CASE WHEN creators ? $2 THEN 150 ELSE COALESCE((powers ->> $2)::int, users_default) END AS power
+FROM course_rooms WHERE room_id = $1`;
+const UPSERT_CREATORS = `
+INSERT INTO course_rooms (room_id, creators) VALUES ($1, $2) ON CONFLICT (room_id) DO UPDATE SET creators = $2`;
+const SET_CREATOR_POWER = `UPDATE course_members SET power = 150 WHERE room_id = $1 AND $2::jsonb ? user_id`;
+const UPSERT_MEMBER = `
+INSERT INTO course_members (room_id, user_id, power, joined) VALUES ($1, $2, $3, $4)
+ON CONFLICT (room_id, user_id) DO UPDATE SET joined = $4`;
+const SET_POWERS = `
+UPDATE course_members m SET power = CASE WHEN r.creators ? m.user_id THEN 150 ELSE COALESCE(($2::jsonb ->> m.user_id)::int, $3) END
+FROM course_rooms r WHERE r.room_id = m.room_id AND m.room_id = $1`;
+const SELECT_MEMBERS = `SELECT user_id, power FROM course_members WHERE room_id = $1 AND joined ORDER BY user_id`;
+const SELECT_MEMBER = `SELECT power, joined FROM course_members WHERE room_id = $1 AND user_id = $2`;
+const COURSES_OF = `
+SELECT m.room_id, r.name, m.power FROM course_members m JOIN course_rooms r ON r.room_id = m.room_id
+WHERE m.user_id = $1 AND m.joined ORDER BY r.name`;
+
+/** A member of a course and their power level (50 and up: teacher). */
+export interface CourseMember {
+  userId: string;
+  power: number;
+}
+
+export const TEACHER_POWER = 50;
+
+/** Records a course room (one with `de.schulhof.course` state). */
+export async function saveCourse(db: Queryable, roomId: string, name: string): Promise<void> {
+  await db.query(UPSERT_ROOM, [roomId, name]);
+}
+
+/** The course's name, or null when the room is no course. */
+export async function courseName(db: Queryable, roomId: string): Promise<string | null> {
+  return (await db.query<{ name: string }>(SELECT_ROOM, [roomId])).rows[0]?.name ?? null;
+}
+
+/** Records a membership change (`joined` false for leave, kick, ban). */
+export async function saveMembership(db: Queryable, roomId: string, userId: string, joined: boolean, power: number): Promise<void> {
+  await db.query(UPSERT_MEMBER, [roomId, userId, power, joined]);
+}
+
+/** Applies a power-level event to the room and every member of it. */
+export async function savePowers(db: Queryable, roomId: string, users: Record<string, number>, usersDefault: number): Promise<void> {
+  await db.query(UPSERT_POWERS, [roomId, JSON.stringify(users), usersDefault]);
+  await db.query(SET_POWERS, [roomId, JSON.stringify(users), usersDefault]);
+}
+
+/** Room creators (room version 12 ranks them above every power level). */
+export async function saveCreators(db: Queryable, roomId: string, creators: string[]): Promise<void> {
+  await db.query(UPSERT_CREATORS, [roomId, JSON.stringify(creators)]);
+  await db.query(SET_CREATOR_POWER, [roomId, JSON.stringify(creators)]);
+}
+
+/** A user's power level in a room as last seen (0 when the room's levels are not known). */
+export async function powerOf(db: Queryable, roomId: string, userId: string): Promise<number> {
+  return (await db.query<{ power: number }>(POWER_OF, [roomId, userId])).rows[0]?.power ?? 0;
+}
+
+/** Joined members of a course. */
+export async function membersOf(db: Queryable, roomId: string): Promise<CourseMember[]> {
+  return (await db.query<{ user_id: string; power: number }>(SELECT_MEMBERS, [roomId])).rows.map((r) => ({ userId: r.user_id, power: r.power }));
+}
+
+/** A person's role in a course: teacher (power ≥ 50), student (joined, below 50) or null (not a member). */
+export async function roleIn(db: Queryable, roomId: string, userId: string): Promise<"teacher" | "student" | null> {
+  const r = (await db.query<{ power: number; joined: boolean }>(SELECT_MEMBER, [roomId, userId])).rows[0];
+  if (r === undefined || !r.joined) return null;
+  return r.power >= TEACHER_POWER ? "teacher" : "student";
+}
+
+/** The courses a person is a joined member of, with their role there. */
+export async function coursesOf(db: Queryable, userId: string): Promise<{ roomId: string; name: string; role: "teacher" | "student" }[]> {
+  const rows = (await db.query<{ room_id: string; name: string; power: number }>(COURSES_OF, [userId])).rows;
+  return rows.map((r) => ({ roomId: r.room_id, name: r.name, role: r.power >= TEACHER_POWER ? "teacher" : "student" }));
+}
