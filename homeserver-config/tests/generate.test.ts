@@ -63,9 +63,11 @@ describe("generateSchool", () => {
 
   it("writes one registration per appservice, listed in homeserver.yaml", () => {
     const path = join(dir, "synapse", "appservices", "school.yaml");
-    assert.deepEqual(hs.app_service_config_files, [path]);
-    assert.deepEqual(gen.synapse.registrations, [path]);
-    assert.deepEqual(gen.appservices.map((s) => s.id), ["school"]);
+    const homework = join(dir, "synapse", "appservices", "homework.yaml");
+    assert.deepEqual(hs.app_service_config_files, [path, homework]);
+    assert.deepEqual(gen.synapse.registrations, [path, homework]);
+    assert.deepEqual(gen.appservices.map((s) => s.id), ["school", "homework"]);
+    assert.equal(readYaml(homework).sender_localpart, "hausaufgaben");
     assert.equal(modeOf(path), 0o600);
     const reg = readYaml(path);
     const tokens = (readJson(join(dir, "secrets.json")).appservices as Record<string, { as_token: string; hs_token: string }>).school;
@@ -139,7 +141,7 @@ describe("generateSchool", () => {
     assert.ok(afterServices.fixture !== undefined);
     assert.equal(readFileSync(join(dir, "synapse", "appservices", "school.yaml"), "utf8"), regBefore);
     assert.equal(modeOf(gen.secretsFile), 0o600);
-    assert.deepEqual(again.synapse.registrations, [join(dir, "synapse", "appservices", "school.yaml"), join(dir, "synapse", "appservices", "fixture.yaml")]);
+    assert.deepEqual(again.synapse.registrations, ["school", "homework", "fixture"].map((id) => join(dir, "synapse", "appservices", `${id}.yaml`)));
     assert.equal(readYaml(join(dir, "synapse", "appservices", "fixture.yaml")).sender_localpart, "_fixture");
   });
 });

@@ -29,14 +29,18 @@ async function homeworkQuery<T>(sql: string, params: unknown[] = []): Promise<T[
 
 /** Waits until the user has an invite to a room whose name starts with `prefix`, joins it, answers its id. */
 async function joinInvite(user: TestUser, prefix: string): Promise<string> {
+  // Incremental sync: Synapse caches an initial sync for two minutes, so polling without `since` sees nothing new.
+  const seen = new Map<string, string>();
+  let since: string | undefined;
   const roomId = await eventually(`${user.localpart} invited to ${prefix}`, async () => {
-    const res = await fetch(`${testEnv().synapseUrl}/_matrix/client/v3/sync?timeout=0`, { headers: { authorization: `Bearer ${user.accessToken}` } });
-    const body = (await res.json()) as { rooms?: { invite?: Record<string, { invite_state: { events: { type: string; content: { name?: string } }[] } }> } };
+    const q = since === undefined ? "timeout=0" : `timeout=0&since=${encodeURIComponent(since)}`;
+    const res = await fetch(`${testEnv().synapseUrl}/_matrix/client/v3/sync?${q}`, { headers: { authorization: `Bearer ${user.accessToken}` } });
+    const body = (await res.json()) as { next_batch: string; rooms?: { invite?: Record<string, { invite_state: { events: { type: string; content: { name?: string } }[] } }> } };
+    since = body.next_batch;
     for (const [id, r] of Object.entries(body.rooms?.invite ?? {})) {
-      const name = r.invite_state.events.find((e) => e.type === "m.room.name")?.content.name ?? "";
-      if (name.startsWith(prefix)) return id;
+      seen.set(id, r.invite_state.events.find((e) => e.type === "m.room.name")?.content.name ?? "");
     }
-    return undefined;
+    return [...seen.entries()].find(([, name]) => name.startsWith(prefix))?.[0];
   }, 30_000, 300);
   await user.client.joinRoom(roomId);
   return roomId;

@@ -122,6 +122,8 @@ describe("roster import and provisioning", { concurrency: false }, () => {
     assert.equal(pl.users[uid("ingrid.hoffmann")], 100);
     assert.equal(pl.users[uid("juergen.weiss")], 50);
     assert.equal(pl.users[uid("lena.koehler")], undefined);
+    assert.equal(pl.users[uid("hausaufgaben")], 50, "the homework bot acts in course rooms");
+    await eventually("homework bot joins the course", async () => (uid("hausaufgaben") in (await lena.client.getJoinedRoomMembers(course)).joined ? true : undefined));
     // Students cannot rename a course, post in the exam plan, or write feature state.
     await forbidden(lena.client.setRoomName(course, "Hacked"));
     await forbidden(lena.client.sendTextMessage(await alias(lena, "schule-klausuren-7a"), "no"));

@@ -41,8 +41,9 @@ export const homeworkAppservice: AppserviceDefinition<HomeworkConfig> = {
       if (ticking) return;
       ticking = true;
       try {
-        await runRoomJobs(ctx, config.language);
-        await runReminders(ctx, config.language);
+        const rooms = await runRoomJobs(ctx, config.language);
+        const reminders = await runReminders(ctx, config.language);
+        if (rooms + reminders > 0) ctx.log.info({ rooms, reminders }, "homework background work");
       } catch (e) {
         ctx.log.warn({ err: e }, "homework background work failed; next tick retries");
       } finally {

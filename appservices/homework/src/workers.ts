@@ -13,6 +13,7 @@ const COURSE_ROOMS = `SELECT room_id FROM course_rooms WHERE is_course`;
 /** Makes the submission rooms that were asked for (at publish, or by `!abgeben` in a course room). */
 export async function runRoomJobs(ctx: AppserviceContext, lang: Lang, limit = 50): Promise<number> {
   const jobs = await pendingRoomJobs(ctx.db, limit);
+  ctx.log.debug({ jobs: jobs.length }, "room jobs");
   const spaces = new Map<string, string>();
   let made = 0;
   for (const job of jobs) {

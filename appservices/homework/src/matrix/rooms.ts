@@ -93,5 +93,13 @@ export async function createSubmissionRoom(
     return r.room_id;
   });
   await matrix.bot.sendStateEvent(opts.spaceId, "m.space.child" as never, { via: [matrix.identity.serverName] } as never, roomId);
+  // Invite (again) everyone who belongs: after an adoption, or when createRoom's invites did not take.
+  const joined = new Set(Object.keys((await matrix.bot.getJoinedRoomMembers(roomId)).joined));
+  for (const user of [...opts.students, ...opts.teachers]) {
+    if (joined.has(user)) continue;
+    await matrix.bot.invite(roomId, user).catch((e: unknown) => {
+      if (!(e instanceof MatrixError && e.errcode === "M_FORBIDDEN")) throw e;
+    });
+  }
   return roomId;
 }

@@ -19,6 +19,8 @@ export interface ApplyDeps {
   serverName: string;
   /** Requests in flight at once against the homeserver. */
   concurrency?: number;
+  /** Bots of other appservices: invited only; they join by themselves (another appservice cannot act as them). */
+  courseBots?: readonly string[];
 }
 
 /** What applying did, and what failed (with the reason), so that a re-run can finish it. */
@@ -129,6 +131,7 @@ export async function applyPlan(
 ): Promise<ApplyResult> {
   const result: ApplyResult = { roomsCreated: 0, joins: 0, removals: 0, powerUpdates: 0, failures: [] };
   const concurrency = deps.concurrency ?? 12;
+  const bots = new Set(deps.courseBots ?? []);
   const rooms = await allRooms(deps.db);
   const members = await allMemberships(deps.db);
   const maxDepth = Math.max(0, ...plan.map((r) => r.depth));
@@ -174,6 +177,14 @@ export async function applyPlan(
     const errors = await runPool(work, concurrency, async ({ roomKey, userId }) => {
       const room = rooms.get(roomKey);
       if (room === undefined) throw new Error("room was not created");
+      if (bots.has(userId)) {
+        await deps.matrix.bot.invite(room.roomId, userId).catch((e: unknown) => {
+          if (!(e instanceof MatrixError && e.errcode === "M_FORBIDDEN")) throw e;
+        });
+        await addMembership(deps.db, roomKey, userId);
+        onProgress({ phase: "memberships", done: ++joined, total: totalJoins });
+        return;
+      }
       if (room.join.rule === "invite") {
         try {
           await deps.matrix.bot.invite(room.roomId, userId);
