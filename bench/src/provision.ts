@@ -1,49 +1,23 @@
 // Benchmark: a school of 1,000 students, 80 teachers, 40 classes and 300 courses imported into a fresh Synapse.
-import { spawn } from "node:child_process";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { stringify } from "yaml";
-import { ensureSystemAdmin, generateSchool, REPO_ROOT, runSynapse, SchoolFileSchema } from "@schulhof/homeserver-config";
 import type { ImportReport, Progress } from "@schulhof/school";
-import { freePort, startPostgres, waitForHttp } from "@schulhof/test";
+import { startBenchStack } from "./stack.ts";
 import { cpuSeconds, peakRssMiB, printTable } from "./proc.ts";
 import { BENCH_SCHOOL, generateRoster } from "./school-generator.ts";
 
 const size = { ...BENCH_SCHOOL, students: Number(process.env.BENCH_STUDENTS ?? BENCH_SCHOOL.students) };
 const say = (s: string): void => void process.stderr.write(s + "\n");
 
-const dataDir = mkdtempSync(join(tmpdir(), "schulhof-bench-"));
-const pg = await startPostgres();
+const overrides = {
+  ...(process.env.BENCH_USER_DIRECTORY === undefined ? {} : { user_directory: process.env.BENCH_USER_DIRECTORY }),
+  ...(process.env.BENCH_BCRYPT_ROUNDS === undefined ? {} : { bcrypt_rounds: Number(process.env.BENCH_BCRYPT_ROUNDS) }),
+};
+say("bench: starting PostgreSQL, Synapse and the appservice host …");
+const stack = await startBenchStack("provision", overrides);
+const { gen, synapse, host } = stack;
+const school = gen.school;
+const schoolPort = stack.ports.school;
 let exitCode = 0;
 try {
-  const synapseDb = new URL(await pg.createDatabase("synapse"));
-  const appsDb = await pg.createDatabase("appservices");
-  const [hsPort, schoolPort, homeworkPort] = [await freePort(), await freePort(), await freePort()];
-  const school = SchoolFileSchema.parse({
-    school: { id: "bench", name: "Benchmark-Gymnasium", state: "NW", mail_domain: "bench.schulhof.test" },
-    homeserver: {
-      server_name: "bench.schulhof.test",
-      public_baseurl: `http://127.0.0.1:${hsPort}`,
-      port: hsPort,
-      database: { kind: "postgres", host: "127.0.0.1", port: Number(synapseDb.port), user: "postgres", database: "synapse" },
-      ...(process.env.BENCH_USER_DIRECTORY === undefined ? {} : { user_directory: process.env.BENCH_USER_DIRECTORY }),
-      ...(process.env.BENCH_BCRYPT_ROUNDS === undefined ? {} : { bcrypt_rounds: Number(process.env.BENCH_BCRYPT_ROUNDS) }),
-    },
-    appservices: { school: { port: schoolPort }, homework: { port: homeworkPort } },
-    database: { kind: "postgres", url: appsDb },
-  });
-  writeFileSync(join(dataDir, "school.yaml"), stringify(school));
-  const gen = generateSchool(school, dataDir);
-  say("bench: starting Synapse (PostgreSQL) …");
-  const synapse = await runSynapse(gen);
-  await ensureSystemAdmin(gen, synapse.url);
-  const host = spawn(join(REPO_ROOT, "node_modules", ".bin", "node"), [join(REPO_ROOT, "cli", "src", "main.ts"), "host", "--data", dataDir], {
-    stdio: ["ignore", "ignore", "inherit"],
-    env: { ...process.env, SCHULHOF_LOG_LEVEL: "warn" },
-  });
-  await waitForHttp(`http://127.0.0.1:${schoolPort}/health`, 60_000, "school appservice");
-
   const roster = generateRoster(size);
   say(`bench: importing ${size.students} students, ${size.teachers} teachers, ${size.classes} classes, ${size.courses} courses …`);
   const synapseCpu0 = cpuSeconds(synapse.process.pid) ?? 0;
@@ -81,9 +55,6 @@ try {
   const synapsePeak = peakRssMiB(synapse.process.pid);
   const synapseCpu = (cpuSeconds(synapse.process.pid) ?? 0) - synapseCpu0;
   const hostCpu = (cpuSeconds(host.pid) ?? 0) - hostCpu0;
-  host.kill("SIGTERM");
-  await synapse.stop();
-
   const users = report.letters.length;
   const rooms = report.apply?.roomsCreated ?? 0;
   const joins = report.apply?.joins ?? 0;
@@ -131,8 +102,7 @@ try {
   say(`bench: ${(e as Error).stack ?? String(e)}`);
   exitCode = 1;
 } finally {
-  pg.stop();
-  rmSync(dataDir, { recursive: true, force: true });
+  await stack.stop();
 }
 process.exit(exitCode);
 

@@ -11,21 +11,37 @@ import { assignmentsOf } from "./store/assignments.ts";
 const COURSE_ROOMS = `SELECT room_id FROM course_rooms WHERE is_course`;
 
 /** Makes the submission rooms that were asked for (at publish, or by `!abgeben` in a course room). */
-export async function runRoomJobs(ctx: AppserviceContext, lang: Lang, limit = 50): Promise<number> {
+export async function runRoomJobs(ctx: AppserviceContext, lang: Lang, limit = 200, concurrency = 4): Promise<number> {
   const jobs = await pendingRoomJobs(ctx.db, limit);
   ctx.log.debug({ jobs: jobs.length }, "room jobs");
-  const spaces = new Map<string, string>();
+  const spaces = new Map<string, Promise<string>>();
   let made = 0;
-  for (const job of jobs) {
+  let next = 0;
+  const worker = async (): Promise<void> => {
+    for (;;) {
+      const job = jobs[next++];
+      if (job === undefined) return;
+      made += await makeRoom(ctx, lang, job, spaces);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(concurrency, jobs.length) }, worker));
+  return made;
+}
+
+async function makeRoom(ctx: AppserviceContext, lang: Lang, job: { courseRoom: string; student: string }, spaces: Map<string, Promise<string>>): Promise<number> {
+  let made = 0;
+  {
     try {
       const course = (await courseName(ctx.db, job.courseRoom)) ?? "";
       const members = await membersOf(ctx.db, job.courseRoom);
       const teachers = members.filter((m) => m.power >= TEACHER_POWER && m.userId !== ctx.matrix.botUserId).map((m) => m.userId);
-      let space = spaces.get(job.courseRoom);
-      if (space === undefined) {
-        space = await ensureCourseSpace(ctx.matrix, job.courseRoom, course, T[lang].spaceName(course), teachers);
-        spaces.set(job.courseRoom, space);
+      let pending = spaces.get(job.courseRoom);
+      if (pending === undefined) {
+        pending = ensureCourseSpace(ctx.matrix, job.courseRoom, course, T[lang].spaceName(course), teachers);
+        spaces.set(job.courseRoom, pending);
+        pending.catch(() => spaces.delete(job.courseRoom));
       }
+      const space = await pending;
       if ((await submissionRoomOf(ctx.db, job.courseRoom, job.student)) === null) {
         const profile = await ctx.matrix.bot.getProfileInfo(job.student).catch(() => ({ displayname: job.student }));
         const roomId = await createSubmissionRoom(ctx.matrix, {

@@ -1,0 +1,71 @@
+// The real stack a benchmark measures: a fresh PostgreSQL, Synapse on it, and the appservice host as its own process.
+import { spawn, type ChildProcess } from "node:child_process";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { stringify } from "yaml";
+import { ensureSystemAdmin, generateSchool, REPO_ROOT, runSynapse, SchoolFileSchema, type GeneratedSchool, type RunningSynapse } from "@schulhof/homeserver-config";
+import { freePort, startPostgres, waitForHttp, type TestPostgres } from "@schulhof/test";
+
+export interface BenchStack {
+  gen: GeneratedSchool;
+  synapse: RunningSynapse;
+  host: ChildProcess;
+  pg: TestPostgres;
+  adminToken: string;
+  ports: { school: number; homework: number };
+  appsDbUrl: string;
+  stop(): Promise<void>;
+}
+
+/** Starts everything on free loopback ports; `stop` removes it all again. */
+export async function startBenchStack(name: string, overrides: Record<string, unknown> = {}): Promise<BenchStack> {
+  const dataDir = mkdtempSync(join(tmpdir(), `schulhof-bench-${name}-`));
+  const pg = await startPostgres();
+  const synapseDb = new URL(await pg.createDatabase("synapse"));
+  const appsDbUrl = await pg.createDatabase("appservices");
+  const [hsPort, schoolPort, homeworkPort] = [await freePort(), await freePort(), await freePort()];
+  const school = SchoolFileSchema.parse({
+    school: { id: "bench", name: "Benchmark-Gymnasium", state: "NW", mail_domain: "bench.schulhof.test" },
+    homeserver: {
+      server_name: "bench.schulhof.test",
+      public_baseurl: `http://127.0.0.1:${hsPort}`,
+      port: hsPort,
+      database: { kind: "postgres", host: "127.0.0.1", port: Number(synapseDb.port), user: "postgres", database: "synapse" },
+      ...overrides,
+    },
+    appservices: { school: { port: schoolPort }, homework: { port: homeworkPort } },
+    database: { kind: "postgres", url: appsDbUrl },
+  });
+  writeFileSync(join(dataDir, "school.yaml"), stringify(school));
+  const gen = generateSchool(school, dataDir);
+  const synapse = await runSynapse(gen);
+  const adminToken = await ensureSystemAdmin(gen, synapse.url);
+  const host = spawn(join(REPO_ROOT, "node_modules", ".bin", "node"), [join(REPO_ROOT, "cli", "src", "main.ts"), "host", "--data", dataDir], {
+    stdio: ["ignore", "ignore", "inherit"],
+    env: { ...process.env, SCHULHOF_LOG_LEVEL: "warn" },
+  });
+  await waitForHttp(`http://127.0.0.1:${schoolPort}/health`, 60_000, "school appservice");
+  await waitForHttp(`http://127.0.0.1:${homeworkPort}/health`, 60_000, "homework appservice");
+  return {
+    gen,
+    synapse,
+    host,
+    pg,
+    adminToken,
+    ports: { school: schoolPort, homework: homeworkPort },
+    appsDbUrl,
+    async stop() {
+      host.kill("SIGTERM");
+      await synapse.stop();
+      pg.stop();
+      rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** Percentile of sorted numbers (nearest rank). */
+export function percentile(sorted: number[], p: number): number {
+  if (sorted.length === 0) return 0;
+  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))] ?? 0;
+}
