@@ -163,6 +163,72 @@ describe("homework with real clients", { concurrency: false }, () => {
     assert.equal((await homeworkQuery("SELECT 1 FROM submissions WHERE assignment_id = $1", [past])).length, 0);
   });
 
+  it("reminds a student who has not submitted, once, in their own room", async () => {
+    const r3 = rooms.get(s3.userId) ?? "";
+    const reminders = await eventually("reminder", async () => {
+      const msgs = (await roomMessages(s3, r3)).filter((m) => m.sender === bot() && String(m.content.body).startsWith("Erinnerung: „Bruchrechnung“"));
+      return msgs.length > 0 ? msgs : undefined;
+    });
+    assert.equal(reminders.length, 1);
+    assert.deepEqual((reminders[0]?.content["m.mentions"] as { user_ids: string[] }).user_ids, [s3.userId]);
+    const r1 = rooms.get(s1.userId) ?? "";
+    assert.equal((await roomMessages(s1, r1)).filter((m) => String(m.content.body).startsWith("Erinnerung")).length, 1, "s1 was reminded before submitting, once");
+  });
+
+  it("takes commands from plain clients: teachers publish, students may not; teachers see who submitted", async () => {
+    const t0 = (await homeworkQuery("SELECT id FROM assignments WHERE course_room = $1", [course])).length;
+    const refused = await s1.client.sendTextMessage(course, "!aufgabe Schummeln | 24.12.2030 18:00");
+    assert.match((await replyTo(s1, course, refused.event_id)).body, /Das dürfen nur Lehrkräfte/);
+    await teacher.client.sendTextMessage(course, "!aufgabe Gedichtanalyse | 24.12.2030 18:00 | Seite 5");
+    const row = await eventually("bot-written assignment", async () => {
+      const rows = await homeworkQuery<{ content: { title: string; due: string } }>("SELECT content FROM assignments WHERE course_room = $1 AND content ->> 'title' = 'Gedichtanalyse'", [course]);
+      return rows[0];
+    });
+    assert.equal(row.content.due, "2030-12-24T18:00:00+01:00");
+    assert.equal((await homeworkQuery("SELECT id FROM assignments WHERE course_room = $1", [course])).length, t0 + 1);
+    const ask = await teacher.client.sendTextMessage(course, "!abgaben 1");
+    assert.match((await replyTo(teacher, course, ask.event_id)).body, /„Bruchrechnung“: 2 abgegeben \(davon 0 verspätet\), 1 fehlen/);
+  });
+
+  it("runs a team task: one member submits for the team, every member sees it", async () => {
+    const teamTask = "a-integration-team";
+    await teacher.client.sendStateEvent(course, `${HW}.assignment` as never, { title: "Plakat", due: new Date(Date.now() + 86_400_000 * 3).toISOString(), teams: [[s1.userId, s2.userId]] } as never, teamTask);
+    const teamRoom = await joinInvite(s1, "Abgaben Mathematik 9z: Plakat, Team 1");
+    await joinInvite(s2, "Abgaben Mathematik 9z: Plakat, Team 1");
+    await forbidden(s3.client.joinRoom(teamRoom));
+    const sub = await s1.client.sendEvent(teamRoom, `${HW}.submission` as never, { assignment_id: teamTask, text: "Unser Plakat", body: "Abgabe" } as never);
+    await replyTo(s2, teamRoom, sub.event_id);
+    const s2api = await apiSession(s2, api());
+    const item = ((await (await s2api("/todo")).json()) as { items: { assignment_id: string; status: string }[] }).items.find((i) => i.assignment_id === teamTask);
+    assert.equal(item?.status, "submitted");
+  });
+
+  it("keeps drafts away from students until published, and lets teachers close early and extend", async () => {
+    const t = await apiSession(teacher, api());
+    const base = `/courses/${encodeURIComponent(course)}`;
+    const put = await t(`${base}/drafts/d1`, { method: "PUT", headers: { "content-type": "application/json" }, body: JSON.stringify({ title: "Entwurf", due: new Date(Date.now() + 86_400_000).toISOString() }) });
+    assert.equal(put.status, 200);
+    const s1api = await apiSession(s1, api());
+    assert.equal((await s1api(`${base}/drafts`)).status, 403);
+    assert.equal((await s1api(`${base}/drafts/d1`, { method: "PUT", headers: { "content-type": "application/json" }, body: JSON.stringify({ title: "x" }) })).status, 403);
+    assert.equal(((await (await t(`${base}/drafts`)).json()) as { drafts: unknown[] }).drafts.length, 1);
+    const { assignment_id: published } = (await (await t(`${base}/drafts/d1/publish`, { method: "POST" })).json()) as { assignment_id: string };
+    await eventually("published draft", async () => ((await homeworkQuery("SELECT 1 FROM assignments WHERE id = $1", [published])).length === 1 ? true : undefined));
+    assert.equal((await t(`${base}/assignments/${published}/close`, { method: "POST" })).status, 200);
+    await eventually("closed", async () => ((await homeworkQuery<{ s: string }>("SELECT content ->> 'status' AS s FROM assignments WHERE id = $1", [published]))[0]?.s === "closed" ? true : undefined));
+    // The cut-off of "Vorbei" has passed; an extension lets s3 submit after all.
+    const ext = await t(`${base}/assignments/a-integration-past/extensions`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ student: s3.userId, due: new Date(Date.now() + 3600_000).toISOString(), cutoff: null }),
+    });
+    assert.equal(ext.status, 200);
+    await eventually("extension stored", async () => ((await homeworkQuery("SELECT 1 FROM extensions WHERE student = $1", [s3.userId])).length === 1 ? true : undefined));
+    const r3 = rooms.get(s3.userId) ?? "";
+    const sub = await s3.client.sendEvent(r3, `${HW}.submission` as never, { assignment_id: "a-integration-past", text: "jetzt", body: "jetzt" } as never);
+    assert.match((await replyTo(s3, r3, sub.event_id)).body, /Abgabe für „Vorbei“ erhalten\.$/);
+  });
+
   it("rebuilds the same homework tables from the rooms with reindex", async () => {
     const snapshot = async (): Promise<string> =>
       JSON.stringify({

@@ -9,7 +9,7 @@ import { API_PREFIX, homeworkApi } from "./api/routes.ts";
 import { reindexHomework } from "./reindex.ts";
 import { HOMEWORK_MIGRATIONS } from "./store/migrations.ts";
 import { syncRoomState } from "./sync.ts";
-import { runReminders, runRoomJobs } from "./workers.ts";
+import { runReminders, runRoomJobs, runTeamJobs } from "./workers.ts";
 
 /** Events kept at intake: room state the projection needs, submissions, feedback, and this bot's commands. */
 export function homeworkAccepts(event: MatrixEvent, botUserId: string): boolean {
@@ -41,7 +41,7 @@ export const homeworkAppservice: AppserviceDefinition<HomeworkConfig> = {
       if (ticking) return;
       ticking = true;
       try {
-        const rooms = await runRoomJobs(ctx, config.language);
+        const rooms = (await runRoomJobs(ctx, config.language)) + (await runTeamJobs(ctx, config.language));
         const reminders = await runReminders(ctx, config.language);
         if (rooms + reminders > 0) ctx.log.info({ rooms, reminders }, "homework background work");
       } catch (e) {

@@ -4,7 +4,7 @@ import { ASSIGNMENT, AssignmentSchema, EXTENSION, ExtensionSchema, FEEDBACK, Fee
 import { formatAtSchool, judgeSubmission } from "./domain/deadlines.ts";
 import { deleteAssignment, getAssignment, saveAssignment } from "./store/assignments.ts";
 import { courseName, membersOf, powerOf, roleIn, saveCourse, saveCreators, saveMembership, savePowers, TEACHER_POWER } from "./store/courses.ts";
-import { extensionOf, requestSubmissionRoom, saveExtension, saveFeedback, saveSubmission, saveSubmissionRoom, submissionRoom } from "./store/submissions.ts";
+import { extensionOf, requestSubmissionRoom, requestTeamRoom, saveExtension, saveFeedback, saveSubmission, saveSubmissionRoom, submissionRoom } from "./store/submissions.ts";
 import { T, type Lang } from "./bot/texts.ts";
 
 /** What handling needs besides the transaction. */
@@ -83,6 +83,7 @@ export async function onAssignment(event: MatrixEvent, ctx: Hctx, env: HomeworkE
   if (before === null) {
     await ctx.enqueue({ kind: "message", roomId: event.room_id, eventType: "m.room.message", content: announcement(t.newAssignment(a.title, due), a, id) });
     if (a.teams === null) for (const s of students) await requestSubmissionRoom(ctx.tx, event.room_id, s);
+    else for (const [i, team] of a.teams.entries()) await requestTeamRoom(ctx.tx, event.room_id, id, i + 1, [...team].sort());
   } else if (JSON.stringify(before.content) !== JSON.stringify(a)) {
     await ctx.enqueue({
       kind: "message",

@@ -5,7 +5,7 @@ import { formatAtSchool, toMillis } from "./domain/deadlines.ts";
 import { T, type Lang } from "./bot/texts.ts";
 import { ensureCourseSpace, createSubmissionRoom } from "./matrix/rooms.ts";
 import { membersOf, courseName, TEACHER_POWER } from "./store/courses.ts";
-import { finishRoomJob, pendingRoomJobs, saveSubmissionRoom, submissionRoomOf, latestSubmissions, claimReminder } from "./store/submissions.ts";
+import { finishRoomJob, finishTeamJob, pendingRoomJobs, pendingTeamJobs, saveSubmissionRoom, submissionRoomOf, latestSubmissions, claimReminder } from "./store/submissions.ts";
 import { assignmentsOf } from "./store/assignments.ts";
 
 const COURSE_ROOMS = `SELECT room_id FROM course_rooms WHERE is_course`;
@@ -61,6 +61,33 @@ async function makeRoom(ctx: AppserviceContext, lang: Lang, job: { courseRoom: s
       await finishRoomJob(ctx.db, job.courseRoom, job.student);
     } catch (e) {
       ctx.log.warn({ err: e, course_room: job.courseRoom }, "submission room not made yet; will retry");
+    }
+  }
+  return made;
+}
+
+/** Makes the rooms of team assignments: the team, the course's teachers and the bot. */
+export async function runTeamJobs(ctx: AppserviceContext, lang: Lang, limit = 100): Promise<number> {
+  let made = 0;
+  for (const job of await pendingTeamJobs(ctx.db, limit)) {
+    try {
+      const course = (await courseName(ctx.db, job.courseRoom)) ?? "";
+      const a = (await assignmentsOf(ctx.db, job.courseRoom)).find((x) => x.id === job.assignmentId);
+      const teachers = (await membersOf(ctx.db, job.courseRoom)).filter((m) => m.power >= TEACHER_POWER && m.userId !== ctx.matrix.botUserId).map((m) => m.userId);
+      const space = await ensureCourseSpace(ctx.matrix, job.courseRoom, course, T[lang].spaceName(course), teachers);
+      const roomId = await createSubmissionRoom(ctx.matrix, {
+        courseRoom: job.courseRoom,
+        spaceId: space,
+        name: T[lang].teamRoomName(course, a?.content.title ?? job.assignmentId, job.team),
+        students: job.students,
+        teachers,
+        assignmentId: job.assignmentId,
+      });
+      await saveSubmissionRoom(ctx.db, { roomId, courseRoom: job.courseRoom, students: job.students, assignmentId: job.assignmentId });
+      await finishTeamJob(ctx.db, job.courseRoom, job.assignmentId, job.team);
+      made++;
+    } catch (e) {
+      ctx.log.warn({ err: e, course_room: job.courseRoom }, "team room not made yet; will retry");
     }
   }
   return made;

@@ -2,6 +2,7 @@
 import express, { type Express, type Request, type Response } from "express";
 import { langOf, openIdRoutes, OpenIdVerifier, requireUser, sendError, userOf, SchulhofError, type AppserviceContext } from "@schulhof/core";
 import { todoStatus } from "../domain/status.ts";
+import { teacherRoutes } from "./teacher.ts";
 import { assignmentsOf, getAssignment } from "../store/assignments.ts";
 import { coursesOf, membersOf, roleIn, TEACHER_POWER } from "../store/courses.ts";
 import { extensionsFor, feedbackOfStudent, gradesFor, latestSubmissions, startedKeys, submissionsOfStudent, submittedKeys } from "../store/submissions.ts";
@@ -125,5 +126,6 @@ export function homeworkApi(app: Express, ctx: AppserviceContext, opts: { sessio
       };
     }),
   );
+  teacherRoutes(router, ctx, auth);
   app.use(API_PREFIX, router);
 }

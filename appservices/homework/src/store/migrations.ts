@@ -82,6 +82,20 @@ CREATE TABLE reminders_sent (
   sent_at TIMESTAMPTZ NOT NULL DEFAULT now(),
   PRIMARY KEY (course_room, assignment_id, student)
 );
+CREATE TABLE team_jobs (
+  course_room TEXT NOT NULL,
+  assignment_id TEXT NOT NULL,
+  team INTEGER NOT NULL,
+  students JSONB NOT NULL,
+  PRIMARY KEY (course_room, assignment_id, team)
+);
+CREATE TABLE drafts (
+  id TEXT PRIMARY KEY,
+  course_room TEXT NOT NULL,
+  author TEXT NOT NULL,
+  content JSONB NOT NULL,
+  updated_at TIMESTAMPTZ NOT NULL DEFAULT now()
+);
 CREATE TABLE room_jobs (
   course_room TEXT NOT NULL,
   student TEXT NOT NULL,

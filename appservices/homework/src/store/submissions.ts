@@ -42,6 +42,12 @@ SELECT j.course_room, j.student FROM room_jobs j
 WHERE NOT EXISTS (SELECT 1 FROM submission_rooms s WHERE s.course_room = j.course_room AND s.assignment_id IS NULL AND s.students @> jsonb_build_array(j.student))
 ORDER BY j.requested_at LIMIT $1`;
 const DONE_JOB = `DELETE FROM room_jobs WHERE course_room = $1 AND student = $2`;
+const REQUEST_TEAM = `INSERT INTO team_jobs (course_room, assignment_id, team, students) VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING`;
+const TEAM_JOBS = `
+SELECT j.course_room, j.assignment_id, j.team, j.students FROM team_jobs j
+WHERE NOT EXISTS (SELECT 1 FROM submission_rooms s WHERE s.course_room = j.course_room AND s.assignment_id = j.assignment_id AND s.students = j.students)
+LIMIT $1`;
+const DONE_TEAM = `DELETE FROM team_jobs WHERE course_room = $1 AND assignment_id = $2 AND team = $3`;
 
 export interface SubmissionRoomRow {
   roomId: string;
@@ -190,4 +196,19 @@ export async function pendingRoomJobs(db: Queryable, limit: number): Promise<{ c
 
 export async function finishRoomJob(db: Queryable, courseRoom: string, student: string): Promise<void> {
   await db.query(DONE_JOB, [courseRoom, student]);
+}
+
+/** Asks for the room of one team of a team assignment. */
+export async function requestTeamRoom(db: Queryable, courseRoom: string, assignmentId: string, team: number, students: string[]): Promise<void> {
+  await db.query(REQUEST_TEAM, [courseRoom, assignmentId, team, JSON.stringify(students)]);
+}
+
+/** Requested team rooms that do not exist yet. */
+export async function pendingTeamJobs(db: Queryable, limit: number): Promise<{ courseRoom: string; assignmentId: string; team: number; students: string[] }[]> {
+  const rows = (await db.query<{ course_room: string; assignment_id: string; team: number; students: string[] | string }>(TEAM_JOBS, [limit])).rows;
+  return rows.map((r) => ({ courseRoom: r.course_room, assignmentId: r.assignment_id, team: r.team, students: json(r.students) }));
+}
+
+export async function finishTeamJob(db: Queryable, courseRoom: string, assignmentId: string, team: number): Promise<void> {
+  await db.query(DONE_TEAM, [courseRoom, assignmentId, team]);
 }

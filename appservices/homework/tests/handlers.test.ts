@@ -1,0 +1,100 @@
+// Submission handling without a homeserver: lateness by the event's own time (a backlog after downtime), cut-off, extension, replays, feedback rights.
+import assert from "node:assert/strict";
+import { before, describe, it } from "node:test";
+import { migrate, openPglite, type Db, type MatrixEvent, type OutboxAction } from "@schulhof/core";
+import { onFeedback, onSubmission, type HomeworkEnv } from "../src/handlers.ts";
+import { AssignmentSchema } from "../src/domain/schema.ts";
+import { toMillis } from "../src/domain/deadlines.ts";
+import { saveAssignment } from "../src/store/assignments.ts";
+import { saveCourse, saveMembership } from "../src/store/courses.ts";
+import { saveExtension, saveSubmissionRoom } from "../src/store/submissions.ts";
+import { HOMEWORK_MIGRATIONS } from "../src/store/migrations.ts";
+
+const env: HomeworkEnv = { botUserId: "@hausaufgaben:x", lang: "de", timezone: "Europe/Berlin" };
+const DUE = "2026-03-29T18:00:00+02:00";
+const CUTOFF = "2026-03-30T08:00:00+02:00";
+let db: Db;
+let n = 0;
+
+function submission(student: string, room: string, ts: number, extra: Record<string, unknown> = {}): MatrixEvent {
+  return { event_id: `$s${++n}`, room_id: room, type: "de.schulhof.homework.submission", sender: student, origin_server_ts: ts, content: { assignment_id: "a1", text: "Lösung", ...extra } };
+}
+
+async function handle(ev: MatrixEvent, fn = onSubmission): Promise<OutboxAction[]> {
+  const sent: OutboxAction[] = [];
+  await db.transaction((tx) => fn(ev, { tx, enqueue: async (a) => void sent.push(a) }, env));
+  return sent;
+}
+
+async function stored(student: string): Promise<{ late: boolean; submitted_at: number }[]> {
+  const rows = (await db.query<{ late: boolean; submitted_at: string | number }>("SELECT late, submitted_at FROM submissions WHERE student = $1 ORDER BY submitted_at", [student])).rows;
+  return rows.map((r) => ({ late: r.late, submitted_at: Number(r.submitted_at) }));
+}
+
+before(async () => {
+  db = await openPglite(null);
+  await migrate(db, "homework", HOMEWORK_MIGRATIONS);
+  await saveCourse(db, "!c:x", "Mathematik 7a");
+  await saveMembership(db, "!c:x", "@t:x", true, 50);
+  for (const s of ["@a:x", "@b:x", "@c:x", "@d:x"]) {
+    await saveMembership(db, "!c:x", s, true, 0);
+    await saveSubmissionRoom(db, { roomId: `!r${s}`, courseRoom: "!c:x", students: [s], assignmentId: null });
+  }
+  const content = AssignmentSchema.parse({ title: "Bruchrechnung", due: DUE, cutoff: CUTOFF });
+  await saveAssignment(db, { courseRoom: "!c:x", id: "a1", content, sender: "@t:x", eventId: "$a1", originTs: 0 });
+});
+
+describe("onSubmission", () => {
+  it("judges a backlog handled long after the due date by each event's own time", async () => {
+    // Handled now (months after the due date), sent one second before it: on time.
+    const sent = await handle(submission("@a:x", "!r@a:x", toMillis(DUE) - 1000));
+    assert.deepEqual(await stored("@a:x"), [{ late: false, submitted_at: toMillis(DUE) - 1000 }]);
+    assert.equal(sent.length, 1);
+    assert.match(String((sent[0] as unknown as { content: { body: string } }).content.body), /erhalten\.$/);
+  });
+
+  it("marks one second after the due date late, and refuses one second after the cut-off", async () => {
+    await handle(submission("@b:x", "!r@b:x", toMillis(DUE) + 1000));
+    assert.deepEqual((await stored("@b:x")).map((r) => r.late), [true]);
+    const refused = await handle(submission("@c:x", "!r@c:x", toMillis(CUTOFF) + 1000));
+    assert.deepEqual(await stored("@c:x"), []);
+    assert.match(String((refused[0] as unknown as { content: { body: string } }).content.body), /nicht angenommen: Abgabeschluss war Mo, 30\.03\.2026, 08:00 Uhr/);
+  });
+
+  it("stores a replayed event once", async () => {
+    const ev = submission("@d:x", "!r@d:x", toMillis(DUE) - 5000);
+    await handle(ev);
+    await handle(ev);
+    assert.equal((await stored("@d:x")).length, 1);
+  });
+
+  it("takes the command's time for a submission the bot made from !abgeben, and honours an extension", async () => {
+    await saveExtension(db, "!c:x", "a1", "@c:x", "2026-04-02T18:00:00+02:00", null);
+    const late = toMillis(CUTOFF) + 86_400_000;
+    await handle({ ...submission(env.botUserId, "!r@c:x", Date.now()), content: { assignment_id: "a1", text: "per Befehl", student: "@c:x", submitted_at: late } });
+    assert.deepEqual(await stored("@c:x"), [{ late: false, submitted_at: late }]);
+  });
+
+  it("ignores a submission from someone who is not the room's student", async () => {
+    const sent = await handle(submission("@b:x", "!r@a:x", toMillis(DUE) - 1000));
+    assert.equal(sent.length, 0);
+    assert.equal((await stored("@b:x")).length, 1, "only b's own earlier submission");
+  });
+});
+
+describe("onFeedback", () => {
+  const feedback = (sender: string): MatrixEvent => ({
+    event_id: `$f${++n}`,
+    room_id: "!r@a:x",
+    type: "de.schulhof.homework.feedback",
+    sender,
+    origin_server_ts: Date.now(),
+    content: { assignment_id: "a1", student: "@a:x", grade: "1", comment: "" },
+  });
+  it("stores feedback from a teacher of the course, and none from a student", async () => {
+    await handle(feedback("@b:x"), onFeedback);
+    assert.equal((await db.query("SELECT 1 FROM feedback")).rows.length, 0);
+    await handle(feedback("@t:x"), onFeedback);
+    assert.deepEqual((await db.query("SELECT student, grade, sender FROM feedback")).rows, [{ student: "@a:x", grade: "1", sender: "@t:x" }]);
+  });
+});
