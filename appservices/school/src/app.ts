@@ -25,6 +25,7 @@ export const schoolAppservice: AppserviceDefinition<SchoolAppserviceConfig> = {
     const admin = new SynapseAdmin(config.homeserverUrl, config.systemAdminToken);
     const portFor = (hctx: HandlerContext): CommandPort => ({
       defaultLang: config.language,
+      homework: config.courseBots.length > 0,
       async reply(roomId, replyTo, text, html) {
         await hctx.enqueue({
           kind: "message",

@@ -93,10 +93,11 @@ export async function createSubmissionRoom(
     return r.room_id;
   });
   await matrix.bot.sendStateEvent(opts.spaceId, "m.space.child" as never, { via: [matrix.identity.serverName] } as never, roomId);
-  // Invite (again) everyone who belongs: after an adoption, or when createRoom's invites did not take.
-  const joined = new Set(Object.keys((await matrix.bot.getJoinedRoomMembers(roomId)).joined));
+  // Invite whoever belongs but is neither joined nor invited (after adopting a room a crash left behind).
+  const { chunk } = (await matrix.bot.members(roomId)) as unknown as { chunk: { state_key: string; content: { membership?: string } }[] };
+  const present = new Set(chunk.filter((m) => m.content.membership === "join" || m.content.membership === "invite").map((m) => m.state_key));
   for (const user of [...opts.students, ...opts.teachers]) {
-    if (joined.has(user)) continue;
+    if (present.has(user)) continue;
     await matrix.bot.invite(roomId, user).catch((e: unknown) => {
       if (!(e instanceof MatrixError && e.errcode === "M_FORBIDDEN")) throw e;
     });

@@ -1,6 +1,6 @@
 // Bot commands of `@schule` for any Matrix client: German names with English aliases; replies in the asker's language.
 import type { MatrixEvent } from "@schulhof/core";
-import { HELP, ROLE, ROOMS, WHOAMI, type Lang } from "./texts.ts";
+import { HELP, HOMEWORK_HELP, ROLE, ROOMS, WHOAMI, type Lang } from "./texts.ts";
 
 /** What commands need: a way to answer, and read access to the school's projection. */
 export interface CommandPort {
@@ -9,6 +9,8 @@ export interface CommandPort {
   personOf(userId: string): Promise<{ role: string; className: string | null; courses: string[] } | null>;
   roomsOf(userId: string): Promise<{ name: string; roomId: string }[]>;
   defaultLang: Lang;
+  /** Also list the homework bot's commands. */
+  homework: boolean;
 }
 
 type Command = "help" | "whoami" | "rooms";
@@ -49,8 +51,9 @@ export async function handleCommand(event: MatrixEvent, port: CommandPort): Prom
   switch (known.cmd) {
     case "help": {
       const h = HELP[lang];
-      const text = [h.title, ...h.lines.map(([c, d]) => `${c}: ${d}`)].join("\n");
-      const html = `<p>${escapeHtml(h.title)}</p><ul>${h.lines.map(([c, d]) => `<li><code>${escapeHtml(c)}</code>: ${escapeHtml(d)}</li>`).join("")}</ul>`;
+      const lines = port.homework ? [...h.lines, ...HOMEWORK_HELP[lang]] : h.lines;
+      const text = [h.title, ...lines.map(([c, d]) => `${c}: ${d}`)].join("\n");
+      const html = `<p>${escapeHtml(h.title)}</p><ul>${lines.map(([c, d]) => `<li><code>${escapeHtml(c)}</code>: ${escapeHtml(d)}</li>`).join("")}</ul>`;
       await port.reply(event.room_id, event.event_id, text, html);
       return true;
     }

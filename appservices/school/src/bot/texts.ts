@@ -45,3 +45,21 @@ export const ROOMS: Record<Lang, { none: string; title: string }> = {
   de: { none: "Du bist noch in keinem Schulraum.", title: "Deine Räume:" },
   en: { none: "You are not in any school room yet.", title: "Your rooms:" },
 };
+
+/** Listed by `!hilfe` in school rooms when the homework appservice runs (its bot answers only in submission rooms). */
+export const HOMEWORK_HELP: Record<Lang, [string, string][]> = {
+  de: [
+    ["!aufgaben (!homework)", "Aufgaben des Kurses mit deinem Stand"],
+    ["!aufgabe Titel | fällig | Beschreibung (!assignment)", "neue Aufgabe (Lehrkräfte)"],
+    ["!abgeben [Nr] (!submit)", "im Abgaberaum: deine letzten Nachrichten und Dateien abgeben"],
+    ["!abgaben [Nr] (!submissions)", "wer abgegeben hat (Lehrkräfte)"],
+    ["!verlängern Nr @schüler Datum (!extend), !note Nr Note (!grade)", "Frist verlängern, bewerten (Lehrkräfte)"],
+  ],
+  en: [
+    ["!homework (!aufgaben)", "the course's assignments with your status"],
+    ["!assignment title | due | description (!aufgabe)", "new assignment (teachers)"],
+    ["!submit [no] (!abgeben)", "in your submission room: submit your latest messages and files"],
+    ["!submissions [no] (!abgaben)", "who submitted (teachers)"],
+    ["!extend no @student date (!verlängern), !grade no grade (!note)", "extend, grade (teachers)"],
+  ],
+};

@@ -22,7 +22,7 @@ interface Reply {
 
 type Person = { role: string; className: string | null; courses: string[] };
 
-function fakePort(opts: { person?: Person | null; rooms?: { name: string; roomId: string }[]; defaultLang?: Lang } = {}): CommandPort & {
+function fakePort(opts: { person?: Person | null; rooms?: { name: string; roomId: string }[]; defaultLang?: Lang; homework?: boolean } = {}): CommandPort & {
   replies: Reply[];
   asked: string[];
 } {
@@ -32,6 +32,7 @@ function fakePort(opts: { person?: Person | null; rooms?: { name: string; roomId
     replies,
     asked,
     defaultLang: opts.defaultLang ?? "de",
+    homework: opts.homework ?? false,
     async reply(roomId, replyTo, text, html) {
       replies.push({ roomId, replyTo, text, html });
     },
@@ -205,5 +206,16 @@ describe("handleCommand: not ours", () => {
     assert.equal(await handleCommand(message(42), port), false);
     assert.equal(await handleCommand(message(undefined), port), false);
     assert.deepEqual(port.replies, []);
+  });
+});
+
+describe("!hilfe with homework", () => {
+  it("also lists the homework commands when the homework appservice runs", async () => {
+    const port = fakePort({ homework: true });
+    await handleCommand({ event_id: "$h", room_id: "!r:x", type: "m.room.message", sender: "@s:x", origin_server_ts: 0, content: { body: "!hilfe" } }, port);
+    assert.match(port.replies[0]?.text ?? "", /!abgeben \[Nr\] \(!submit\)/);
+    const without = fakePort();
+    await handleCommand({ event_id: "$h2", room_id: "!r:x", type: "m.room.message", sender: "@s:x", origin_server_ts: 0, content: { body: "!hilfe" } }, without);
+    assert.doesNotMatch(without.replies[0]?.text ?? "", /!abgeben/);
   });
 });
