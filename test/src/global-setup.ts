@@ -22,7 +22,8 @@ export async function globalSetup(): Promise<void> {
   const synapseDb = new URL(await pg.createDatabase("synapse"));
   const appsDb = await pg.createDatabase("appservices");
   const counterDb = await pg.createDatabase("counter");
-  const [hsPort, schoolPort, homeworkPort, counterPort] = [await freePort(), await freePort(), await freePort(), await freePort()];
+  const hwRestartDb = await pg.createDatabase("hwrestart");
+  const [hsPort, schoolPort, homeworkPort, counterPort, hwRestartPort] = [await freePort(), await freePort(), await freePort(), await freePort(), await freePort()];
   const serverName = "schule-a.test";
   const school = SchoolFileSchema.parse({
     school: { id: "test", name: "Testschule Käthe Kollwitz", state: "NI", mail_domain: "schule-a.test" },
@@ -44,12 +45,21 @@ export async function globalSetup(): Promise<void> {
       sharedUsers: [],
       exclusiveAliases: [],
     },
+    {
+      id: "homework-restart",
+      botLocalpart: "_hwtest",
+      url: `http://127.0.0.1:${hwRestartPort}`,
+      exclusiveUsers: ["_hwtest"],
+      sharedUsers: [],
+      exclusiveAliases: ["_hwtest-.*"],
+    },
   ]);
   synapse = await runSynapse(gen);
   const adminToken = await ensureSystemAdmin(gen, synapse.url);
   host = await startHost(gen);
   const counterTokens = gen.secrets.appservices.counter;
-  if (counterTokens === undefined) throw new Error("counter tokens missing");
+  const hwTokens = gen.secrets.appservices["homework-restart"];
+  if (counterTokens === undefined || hwTokens === undefined) throw new Error("fixture tokens missing");
   const env: TestEnv = {
     synapseUrl: synapse.url,
     serverName,
@@ -60,6 +70,8 @@ export async function globalSetup(): Promise<void> {
     adminApiToken: gen.secrets.admin_api_token,
     schoolName: school.school.name,
     homeworkUrl: `http://127.0.0.1:${homeworkPort}`,
+    homeworkRestart: { port: hwRestartPort, asToken: hwTokens.as_token, hsToken: hwTokens.hs_token, dbUrl: hwRestartDb, botUserId: `@_hwtest:${serverName}` },
+    sessionSecret: gen.secrets.session_secret,
     counter: { port: counterPort, asToken: counterTokens.as_token, hsToken: counterTokens.hs_token, dbUrl: counterDb, botUserId: `@_counter:${serverName}` },
   };
   const envFile = join(dataDir, "test-env.json");

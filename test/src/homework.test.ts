@@ -2,12 +2,14 @@
 import assert from "node:assert/strict";
 import { before, describe, it } from "node:test";
 import { MatrixError } from "matrix-js-sdk";
-import pg from "pg";
 import { testEnv } from "./harness/env.ts";
+import { databaseUrl, pgQuery } from "./harness/pg.ts";
 import { apiSession } from "./harness/openid.ts";
+import { joinInvite, replyFrom } from "./harness/rooms.ts";
 import { eventually, newUser, roomMessages, type TestUser } from "./harness/users.ts";
 
 const HW = "de.schulhof.homework";
+const replyTo = (user: TestUser, roomId: string, eventId: string): Promise<{ body: string; content: Record<string, unknown> }> => replyFrom(bot(), user, roomId, eventId);
 const bot = (): string => `@hausaufgaben:${testEnv().serverName}`;
 const api = (): string => `${testEnv().homeworkUrl}/_schulhof/homework/v1`;
 
@@ -15,45 +17,7 @@ async function forbidden(p: Promise<unknown>): Promise<void> {
   await assert.rejects(p, (e: unknown) => e instanceof MatrixError && (e.errcode === "M_FORBIDDEN" || e.httpStatus === 403));
 }
 
-async function homeworkQuery<T>(sql: string, params: unknown[] = []): Promise<T[]> {
-  const url = new URL(testEnv().pgUrl);
-  url.pathname = "/appservices";
-  const c = new pg.Client({ connectionString: url.toString(), options: "-c search_path=homework" });
-  await c.connect();
-  try {
-    return (await c.query(sql, params)).rows as T[];
-  } finally {
-    await c.end();
-  }
-}
-
-/** Waits until the user has an invite to a room whose name starts with `prefix`, joins it, answers its id. */
-async function joinInvite(user: TestUser, prefix: string): Promise<string> {
-  // Incremental sync: Synapse caches an initial sync for two minutes, so polling without `since` sees nothing new.
-  const seen = new Map<string, string>();
-  let since: string | undefined;
-  const roomId = await eventually(`${user.localpart} invited to ${prefix}`, async () => {
-    const q = since === undefined ? "timeout=0" : `timeout=0&since=${encodeURIComponent(since)}`;
-    const res = await fetch(`${testEnv().synapseUrl}/_matrix/client/v3/sync?${q}`, { headers: { authorization: `Bearer ${user.accessToken}` } });
-    const body = (await res.json()) as { next_batch: string; rooms?: { invite?: Record<string, { invite_state: { events: { type: string; content: { name?: string } }[] } }> } };
-    since = body.next_batch;
-    for (const [id, r] of Object.entries(body.rooms?.invite ?? {})) {
-      seen.set(id, r.invite_state.events.find((e) => e.type === "m.room.name")?.content.name ?? "");
-    }
-    return [...seen.entries()].find(([, name]) => name.startsWith(prefix))?.[0];
-  }, 30_000, 300);
-  await user.client.joinRoom(roomId);
-  return roomId;
-}
-
-/** The bot's reply to `eventId` in a room (body), once it is there. */
-async function replyTo(user: TestUser, roomId: string, eventId: string): Promise<{ body: string; content: Record<string, unknown> }> {
-  return eventually(`reply to ${eventId}`, async () => {
-    const msgs = await roomMessages(user, roomId);
-    const r = msgs.find((m) => m.sender === bot() && (m.content["m.relates_to"] as { "m.in_reply_to"?: { event_id?: string } } | undefined)?.["m.in_reply_to"]?.event_id === eventId);
-    return r === undefined ? undefined : { body: String(r.content.body), content: r.content };
-  });
-}
+const homeworkQuery = <T>(sql: string, params: unknown[] = []): Promise<T[]> => pgQuery<T>(databaseUrl(testEnv().pgUrl, "appservices"), "homework", sql, params);
 
 describe("homework with real clients", { concurrency: false }, () => {
   let teacher: TestUser;

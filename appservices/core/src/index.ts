@@ -22,3 +22,4 @@ export { OpenIdVerifier, OpenIdTokenSchema, type OpenIdToken, type OpenIdVerifie
 export { issueSession, verifySession, assertSessionSecret, DEFAULT_SESSION_TTL_MS, MIN_SESSION_SECRET_LENGTH, type Session } from "./openid/index.ts";
 export { openIdRoutes, requireUser, userOf, sendError, langOf, type OpenIdRouteOptions } from "./openid/index.ts";
 export { OPENID_ERROR_CODES, type OpenIdErrorKind } from "./openid/index.ts";
+export { noticeContent } from "./matrix/content.ts";

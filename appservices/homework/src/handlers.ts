@@ -1,5 +1,5 @@
 // Handling of homework events: the projection of course rooms and submission rooms, with checks and replies.
-import type { HandlerContext, MatrixEvent, Queryable } from "@schulhof/core";
+import { noticeContent, type HandlerContext, type MatrixEvent, type Queryable } from "@schulhof/core";
 import { ASSIGNMENT, AssignmentSchema, EXTENSION, ExtensionSchema, FEEDBACK, FeedbackSchema, SUBMISSION, SUBMISSION_ROOM, SubmissionRoomSchema, SubmissionSchema, type Assignment } from "./domain/schema.ts";
 import { formatAtSchool, judgeSubmission } from "./domain/deadlines.ts";
 import { deleteAssignment, getAssignment, saveAssignment } from "./store/assignments.ts";
@@ -18,17 +18,7 @@ type Hctx = HandlerContext;
 
 /** Sends a notice, as a reply when `replyTo` is given. */
 export async function notice(ctx: Hctx, roomId: string, text: string, replyTo?: string, mentions: string[] = []): Promise<void> {
-  await ctx.enqueue({
-    kind: "message",
-    roomId,
-    eventType: "m.room.message",
-    content: {
-      msgtype: "m.notice",
-      body: text,
-      "m.mentions": { user_ids: mentions },
-      ...(replyTo === undefined ? {} : { "m.relates_to": { "m.in_reply_to": { event_id: replyTo } } }),
-    },
-  });
+  await ctx.enqueue({ kind: "message", roomId, eventType: "m.room.message", content: noticeContent(text, { mentions, ...(replyTo === undefined ? {} : { replyTo }) }) });
 }
 
 /** Projects membership and power levels of any room the bot is in (course rooms and submission rooms). */

@@ -1,5 +1,5 @@
 // The school appservice (`@schule`): provisioning from the roster, the school bot's commands, the admin API.
-import { asIntakeError, SynapseAdmin, type AppserviceDefinition, type HandlerContext, type MatrixEvent } from "@schulhof/core";
+import { asIntakeError, noticeContent, SynapseAdmin, type AppserviceDefinition, type HandlerContext, type MatrixEvent } from "@schulhof/core";
 import { adminRoutes } from "./api/admin.ts";
 import { handleCommand, parseCommand, type CommandPort } from "./bot/commands.ts";
 import type { SchoolAppserviceConfig } from "./config.ts";
@@ -27,18 +27,7 @@ export const schoolAppservice: AppserviceDefinition<SchoolAppserviceConfig> = {
       defaultLang: config.language,
       homework: config.courseBots.length > 0,
       async reply(roomId, replyTo, text, html) {
-        await hctx.enqueue({
-          kind: "message",
-          roomId,
-          eventType: "m.room.message",
-          content: {
-            msgtype: "m.notice",
-            body: text,
-            format: "org.matrix.custom.html",
-            formatted_body: html,
-            "m.relates_to": { "m.in_reply_to": { event_id: replyTo } },
-          },
-        });
+        await hctx.enqueue({ kind: "message", roomId, eventType: "m.room.message", content: noticeContent(text, { html, replyTo }) });
       },
       async personOf(userId) {
         const p = (await allPeople(hctx.tx)).find((x) => x.userId === userId && x.active);

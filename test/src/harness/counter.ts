@@ -2,23 +2,23 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
-import pg from "pg";
+import { pgQuery } from "./pg.ts";
 import { testEnv } from "./env.ts";
 
-const MAIN = join(dirname(fileURLToPath(import.meta.url)), "..", "fixtures", "counter-main.ts");
+const FIXTURES = join(dirname(fileURLToPath(import.meta.url)), "..", "fixtures");
 
-/** Starts the fixture and waits until it listens. */
-export async function startCounter(): Promise<ChildProcess> {
-  const child = spawn(process.execPath, [MAIN], { stdio: ["ignore", "pipe", "inherit"], env: process.env });
+/** Starts a fixture appservice process (`counter-main.ts` by default) and waits until it listens. */
+export async function startCounter(main = "counter-main.ts"): Promise<ChildProcess> {
+  const child = spawn(process.execPath, [join(FIXTURES, main)], { stdio: ["ignore", "pipe", "inherit"], env: process.env });
   await new Promise<void>((resolve, reject) => {
-    const t = setTimeout(() => reject(new Error("counter appservice did not start in 30 s")), 30_000);
+    const t = setTimeout(() => reject(new Error(`${main} did not start in 30 s`)), 30_000);
     child.stdout?.on("data", (d: Buffer) => {
       if (d.toString().includes("ready")) {
         clearTimeout(t);
         resolve();
       }
     });
-    child.once("exit", (code) => reject(new Error(`counter appservice exited with ${code}`)));
+    child.once("exit", (code) => reject(new Error(`${main} exited with ${code}`)));
   });
   return child;
 }
@@ -32,12 +32,6 @@ export async function killCounter(child: ChildProcess): Promise<void> {
 }
 
 /** Runs `sql` on the fixture's database. */
-export async function counterQuery<T>(sql: string, params: unknown[] = []): Promise<T[]> {
-  const c = new pg.Client({ connectionString: testEnv().counter.dbUrl });
-  await c.connect();
-  try {
-    return (await c.query(sql, params)).rows as T[];
-  } finally {
-    await c.end();
-  }
+export function counterQuery<T>(sql: string, params: unknown[] = []): Promise<T[]> {
+  return pgQuery<T>(testEnv().counter.dbUrl, null, sql, params);
 }

@@ -15,6 +15,9 @@ export interface TestEnv {
   schoolName: string;
   /** The homework appservice (its API under /_schulhof/homework/v1). */
   homeworkUrl: string;
+  /** A second homework appservice (own bot `@_hwtest`) that the restart test starts and kills itself. */
+  homeworkRestart: { port: number; asToken: string; hsToken: string; dbUrl: string; botUserId: string };
+  sessionSecret: string;
   /** The counter fixture appservice, which durability tests start and kill themselves. */
   counter: { port: number; asToken: string; hsToken: string; dbUrl: string; botUserId: string };
 }

@@ -1,5 +1,5 @@
 // Helpers for tests of the school appservice: roster imports through its admin API, and reading its tables.
-import pg from "pg";
+import { databaseUrl, pgQuery } from "./pg.ts";
 import type { ImportReport } from "@schulhof/school";
 import { testEnv } from "./env.ts";
 
@@ -21,15 +21,6 @@ export async function postRoster(
 }
 
 /** Rows of the school appservice's own schema (production layout: schema `school` in the appservices database). */
-export async function schoolQuery<T>(sql: string, params: unknown[] = []): Promise<T[]> {
-  const env = testEnv();
-  const url = new URL(env.pgUrl);
-  url.pathname = "/appservices";
-  const c = new pg.Client({ connectionString: url.toString(), options: "-c search_path=school" });
-  await c.connect();
-  try {
-    return (await c.query(sql, params)).rows as T[];
-  } finally {
-    await c.end();
-  }
+export function schoolQuery<T>(sql: string, params: unknown[] = []): Promise<T[]> {
+  return pgQuery<T>(databaseUrl(testEnv().pgUrl, "appservices"), "school", sql, params);
 }

@@ -4,9 +4,9 @@ import { MatrixError, Preset, Visibility } from "matrix-js-sdk";
 import type { AppserviceMatrix } from "@schulhof/core";
 import { EXTENSION, FEEDBACK, SUBMISSION, SUBMISSION_ROOM } from "../domain/schema.ts";
 
-/** Alias localparts are hashed: they reveal neither course nor student. */
-export function roomAliasFor(kind: "space" | "room", ...parts: string[]): string {
-  return `hausaufgaben-${kind}-${createHash("sha256").update(parts.join("\0")).digest("hex").slice(0, 24)}`;
+/** Alias localparts (in the bot's own alias namespace) are hashed: they reveal neither course nor student. */
+export function roomAliasFor(botLocalpart: string, kind: "space" | "room", ...parts: string[]): string {
+  return `${botLocalpart}-${kind}-${createHash("sha256").update(parts.join("\0")).digest("hex").slice(0, 24)}`;
 }
 
 function powerLevels(teachers: readonly string[]): Record<string, unknown> {
@@ -46,7 +46,7 @@ async function createOrAdopt(matrix: AppserviceMatrix, aliasLocalpart: string, c
 
 /** The per-course space that holds the submission rooms (members: the course's teachers and students, invited). */
 export async function ensureCourseSpace(matrix: AppserviceMatrix, courseRoom: string, courseName: string, spaceName: string, teachers: readonly string[]): Promise<string> {
-  const alias = roomAliasFor("space", courseRoom);
+  const alias = roomAliasFor(matrix.identity.botLocalpart, "space", courseRoom);
   return createOrAdopt(matrix, alias, async () => {
     const r = await matrix.bot.createRoom({
       name: spaceName,
@@ -74,7 +74,7 @@ export async function createSubmissionRoom(
   matrix: AppserviceMatrix,
   opts: { courseRoom: string; spaceId: string; name: string; students: readonly string[]; teachers: readonly string[]; assignmentId: string | null },
 ): Promise<string> {
-  const alias = roomAliasFor("room", opts.courseRoom, opts.assignmentId ?? "", ...[...opts.students].sort());
+  const alias = roomAliasFor(matrix.identity.botLocalpart, "room", opts.courseRoom, opts.assignmentId ?? "", ...[...opts.students].sort());
   const roomId = await createOrAdopt(matrix, alias, async () => {
     const r = await matrix.bot.createRoom({
       name: opts.name,
