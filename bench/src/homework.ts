@@ -98,7 +98,8 @@ try {
   await waitFor("course members seen by the bot", "SELECT count(*) AS n FROM course_members WHERE power < 50 AND joined", STUDENTS, 300_000);
 
   say("publishing one assignment per course; the bot makes a submission room per student …");
-  const due = new Date(Date.now() + 3 * 3600_000).toISOString();
+  // Due in three days: reminders (24 h before) are not part of the last minute before the deadline.
+  const due = new Date(Date.now() + 3 * 86_400_000).toISOString();
   await pool(courses, 4, async (room, c) => {
     const t = teachers[c];
     if (t === undefined) return;

@@ -21,6 +21,16 @@ export async function notice(ctx: Hctx, roomId: string, text: string, replyTo?: 
   await ctx.enqueue({ kind: "message", roomId, eventType: "m.room.message", content: noticeContent(text, { mentions, ...(replyTo === undefined ? {} : { replyTo }) }) });
 }
 
+/** Refuses a submission with a reason; the marker lets reindex know the decision without judging again. */
+async function refuse(ctx: Hctx, event: MatrixEvent, text: string, student: string): Promise<void> {
+  await ctx.enqueue({
+    kind: "message",
+    roomId: event.room_id,
+    eventType: "m.room.message",
+    content: { ...noticeContent(text, { replyTo: event.event_id, mentions: [student] }), "de.schulhof.homework.refusal": { submission: event.event_id } },
+  });
+}
+
 /** Projects membership and power levels of any room the bot is in (course rooms and submission rooms). */
 export async function onRoomState(event: MatrixEvent, tx: Queryable): Promise<void> {
   if (event.type === "m.room.member" && event.state_key !== undefined) {
@@ -100,9 +110,10 @@ export async function onSubmissionRoomMarker(event: MatrixEvent, tx: Queryable, 
 /**
  * A submission in a submission room. Lateness is judged by the event's own time (or, for one the
  * bot made from `!abgeben`, by the command's time), with the student's extension if any, so a
- * backlog handled after a downtime is judged as if it were handled at once.
+ * backlog handled after a downtime is judged as if it were handled at once. `decided` (reindex)
+ * takes the verdict the bot's receipt recorded instead of judging again.
  */
-export async function onSubmission(event: MatrixEvent, ctx: Hctx, env: HomeworkEnv): Promise<void> {
+export async function onSubmission(event: MatrixEvent, ctx: Hctx, env: HomeworkEnv, decided?: "on_time" | "late"): Promise<void> {
   const room = await submissionRoom(ctx.tx, event.room_id);
   if (room === null) return;
   const parsed = SubmissionSchema.safeParse(event.content);
@@ -122,20 +133,20 @@ export async function onSubmission(event: MatrixEvent, ctx: Hctx, env: HomeworkE
     return;
   }
   const a = assignment.content;
-  if (a.status === "closed") {
-    await notice(ctx, event.room_id, t.closed(a.title), event.event_id, [student]);
+  if (decided === undefined && a.status === "closed") {
+    await refuse(ctx, event, t.closed(a.title), student);
     return;
   }
-  if ((s.text.trim() !== "" && !a.submission_kinds.includes("text")) || (s.files.length > 0 && !a.submission_kinds.includes("file"))) {
-    await notice(ctx, event.room_id, t.kindNotAllowed(a.submission_kinds.map((k) => t.kinds[k]).join(" / ")), event.event_id, [student]);
+  if (decided === undefined && ((s.text.trim() !== "" && !a.submission_kinds.includes("text")) || (s.files.length > 0 && !a.submission_kinds.includes("file")))) {
+    await refuse(ctx, event, t.kindNotAllowed(a.submission_kinds.map((k) => t.kinds[k]).join(" / ")), student);
     return;
   }
   const ext = await extensionOf(ctx.tx, room.courseRoom, assignment.id, student);
   const due = ext?.due ?? a.due;
   const cutoff = ext === null ? a.cutoff : ext.cutoff;
-  const verdict = judgeSubmission(submittedAt, due, cutoff);
+  const verdict = decided ?? judgeSubmission(submittedAt, due, cutoff);
   if (verdict === "too_late") {
-    await notice(ctx, event.room_id, t.tooLate(a.title, formatAtSchool(cutoff ?? due, a.timezone, env.lang)), event.event_id, [student]);
+    await refuse(ctx, event, t.tooLate(a.title, formatAtSchool(cutoff ?? due, a.timezone, env.lang)), student);
     return;
   }
   for (const member of room.students) {

@@ -22,17 +22,33 @@ export async function syncRoomState(roomId: string, matrix: AppserviceMatrix, tx
   }
 }
 
-/** Replays a submission room's history (submissions and feedback) into the projection, oldest first. */
+/**
+ * Replays a submission room's history (submissions and feedback) into the projection, oldest
+ * first. The bot's receipts and refusals in the room are the decisions: a submission counts as the
+ * receipt said (on time or late), a refused one not at all; only one without either is judged now.
+ */
 export async function syncRoomHistory(roomId: string, matrix: AppserviceMatrix, tx: Queryable, env: HomeworkEnv): Promise<void> {
+  const events: MatrixEvent[] = [];
   let from: string | undefined;
   for (;;) {
     const page = (await matrix.bot.createMessagesRequest(roomId, from ?? null, 500, "f" as never)) as { chunk: MatrixEvent[]; end?: string };
-    for (const raw of page.chunk) {
-      const ev = { ...raw, room_id: roomId };
-      if (ev.type === SUBMISSION) await onSubmission(ev, silent(tx), env);
-      else if (ev.type === FEEDBACK) await onFeedback(ev, silent(tx), env);
-    }
-    if (page.end === undefined || page.chunk.length === 0) return;
+    events.push(...page.chunk.map((e) => ({ ...e, room_id: roomId })));
+    if (page.end === undefined || page.chunk.length === 0) break;
     from = page.end;
+  }
+  const receipts = new Map<string, boolean>();
+  const refused = new Set<string>();
+  for (const ev of events) {
+    if (ev.sender !== env.botUserId) continue;
+    const receipt = ev.content["de.schulhof.homework.receipt"] as { submission?: string; late?: boolean } | undefined;
+    if (typeof receipt?.submission === "string") receipts.set(receipt.submission, receipt.late === true);
+    const refusal = ev.content["de.schulhof.homework.refusal"] as { submission?: string } | undefined;
+    if (typeof refusal?.submission === "string") refused.add(refusal.submission);
+  }
+  for (const ev of events) {
+    if (ev.type === SUBMISSION && !refused.has(ev.event_id)) {
+      const late = receipts.get(ev.event_id);
+      await onSubmission(ev, silent(tx), env, late === undefined ? undefined : late ? "late" : "on_time");
+    } else if (ev.type === FEEDBACK) await onFeedback(ev, silent(tx), env);
   }
 }
