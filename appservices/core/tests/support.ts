@@ -1,4 +1,6 @@
 // Shared helpers of the core unit tests: a silent logger, a fresh in-memory database, events, polling.
+import { once } from "node:events";
+import type { Express } from "express";
 import { createLogger, INBOX_MIGRATIONS, migrate, openPglite, OUTBOX_MIGRATIONS, type Db, type Logger, type MatrixEvent } from "@schulhof/core";
 
 /** A logger that writes nothing. */
@@ -31,4 +33,19 @@ export async function waitFor(check: () => Promise<boolean> | boolean, timeoutMs
     if (Date.now() > until) throw new Error(`timed out waiting for ${what}`);
     await new Promise((resolve) => setTimeout(resolve, 10));
   }
+}
+
+/** Serves `app` on a free loopback port; answers its base URL and a function that stops it. */
+export async function serve(app: Express): Promise<{ base: string; close: () => Promise<void> }> {
+  const server = app.listen(0, "127.0.0.1");
+  await once(server, "listening");
+  const address = server.address();
+  const port = typeof address === "object" && address !== null ? address.port : 0;
+  return {
+    base: `http://127.0.0.1:${port}`,
+    close: async () => {
+      server.closeAllConnections();
+      await new Promise((resolve) => server.close(resolve));
+    },
+  };
 }

@@ -1,15 +1,13 @@
 // The Application Service transaction API: events are stored durably and exactly once before the homeserver gets 200.
 import assert from "node:assert/strict";
-import type { AddressInfo } from "node:net";
-import type { Server } from "node:http";
 import { after, before, beforeEach, describe, it } from "node:test";
 import express from "express";
 import { transactionRouter, type Db, type MatrixEvent } from "@schulhof/core";
-import { event, freshDb, silentLog } from "../support.ts";
+import { event, freshDb, serve, silentLog } from "../support.ts";
 
 const HS_TOKEN = "hs-token-0123456789abcdef0123456789abcdef";
 let db: Db;
-let server: Server;
+let stopServer: () => Promise<void>;
 let base: string;
 let stored: number[] = [];
 let ephemeral: unknown[][] = [];
@@ -31,14 +29,10 @@ before(async () => {
       userExists: (id) => Promise.resolve(id === "@schule:schule.example.de"),
     }),
   );
-  server = await new Promise<Server>((resolve) => {
-    const s = app.listen(0, "127.0.0.1", () => resolve(s));
-  });
-  base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  ({ base, close: stopServer } = await serve(app));
 });
 after(async () => {
-  server.closeAllConnections();
-  await new Promise((resolve) => server.close(resolve));
+  await stopServer();
   await db.close().catch(() => undefined);
 });
 beforeEach(async () => {

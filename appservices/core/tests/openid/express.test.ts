@@ -1,16 +1,15 @@
 // The Express glue end to end: exchanging an OpenID token for a session against a fake homeserver, and guarding routes.
 import assert from "node:assert/strict";
-import type { AddressInfo } from "node:net";
-import type { Server } from "node:http";
 import { after, before, describe, it } from "node:test";
 import express from "express";
 import { issueSession, OpenIdVerifier, openIdRoutes, requireUser, sendError, userOf } from "../../src/openid/index.ts";
+import { serve } from "../support.ts";
 import { startFakeHomeserver, type FakeHomeserver } from "./fake-homeserver.ts";
 
 const SECRET = "session-secret-0123456789abcdef0123456789";
 const PREFIX = "/_schulhof/test/v1";
 let hs: FakeHomeserver;
-let server: Server;
+let stopServer: () => Promise<void>;
 let base: string;
 
 before(async () => {
@@ -27,14 +26,10 @@ before(async () => {
     }
   });
   app.get(`${PREFIX}/crash`, (_req, res) => sendError(res, new Error("db password is hunter2"), "en"));
-  server = await new Promise<Server>((resolve) => {
-    const s = app.listen(0, "127.0.0.1", () => resolve(s));
-  });
-  base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  ({ base, close: stopServer } = await serve(app));
 });
 after(async () => {
-  server.closeAllConnections();
-  await new Promise((resolve) => server.close(resolve));
+  await stopServer();
   await hs.close();
 });
 
