@@ -163,6 +163,16 @@ try {
   const distinctStored = await count("SELECT count(DISTINCT (student, assignment_id)) AS n FROM submissions WHERE assignment_id LIKE 'a-bench-%'");
   const lost = STUDENTS - distinctStored;
   const duplicated = stored - distinctStored + [...receiptCounts.values()].filter((n) => n > 1).length;
+  // Where the time goes: homeserver → appservice (event time to intake), handling, and sending the receipt.
+  const stages = (
+    await db.query<{ to_as: string; handling: string; receipt: string }>(
+      `SELECT percentile_cont(0.5) WITHIN GROUP (ORDER BY extract(epoch FROM i.received_at) * 1000 - (i.event ->> 'origin_server_ts')::bigint) AS to_as,
+              percentile_cont(0.5) WITHIN GROUP (ORDER BY extract(epoch FROM i.handled_at - i.received_at) * 1000) AS handling,
+              percentile_cont(0.5) WITHIN GROUP (ORDER BY extract(epoch FROM o.sent_at - o.created_at) * 1000) AS receipt
+       FROM intake_inbox i JOIN intake_outbox o ON o.cause = i.event_id
+       WHERE i.event ->> 'type' = 'de.schulhof.homework.submission'`,
+    )
+  ).rows[0];
   const hostCpu = (cpuSeconds(stack.host.pid) ?? 0) - hostCpu0;
   const synCpu = (cpuSeconds(stack.synapse.process.pid) ?? 0) - synCpu0;
   const total = (Date.now() - wall0) / 1000;
@@ -177,6 +187,9 @@ try {
     p95_ms: percentile(latencies, 95),
     p99_ms: percentile(latencies, 99),
     max_ms: latencies.at(-1) ?? 0,
+    median_homeserver_to_appservice_ms: Math.round(Number(stages?.to_as ?? 0)),
+    median_handling_ms: Math.round(Number(stages?.handling ?? 0)),
+    median_receipt_send_ms: Math.round(Number(stages?.receipt ?? 0)),
     send_errors: sendErrors,
     lost,
     duplicated,
@@ -191,6 +204,7 @@ try {
     ["submission rooms made by the bot", `${STUDENTS} in ${figures.submission_rooms_s} s`],
     ["submissions (text + 200 KiB file)", `${sentAt.size} sent in ${sendSpan.toFixed(1)} s (${figures.submissions_per_s}/s), ${sendErrors} send errors`],
     ["send → bot's confirmation", `p50 ${figures.p50_ms} ms, p95 ${figures.p95_ms} ms, p99 ${figures.p99_ms} ms, max ${figures.max_ms} ms`],
+    ["where the time goes (medians)", `homeserver → appservice ${figures.median_homeserver_to_appservice_ms} ms, handling ${figures.median_handling_ms} ms, sending the receipt ${figures.median_receipt_send_ms} ms`],
     ["lost / duplicated", `${lost} / ${duplicated}`],
     ["CPU during the rush", `appservice host ${figures.appservice_cpu_s} s, Synapse ${figures.synapse_cpu_s} s`],
     ["peak memory", `appservice host ${figures.appservice_peak_rss_mib} MiB, Synapse ${figures.synapse_peak_rss_mib} MiB`],
