@@ -6,6 +6,7 @@ cd "$(dirname "$0")/.."
 
 SYNAPSE_VERSION=1.163.2
 LIVEKIT_VERSION=v1.9.11
+PSYCOPG2_VERSION=2.9.13
 
 say() { printf 'schulhof bootstrap: %s\n' "$*" >&2; }
 
@@ -15,11 +16,24 @@ if [ ! -x node_modules/.bin/node ] || [ package-lock.json -nt node_modules/.pack
   npm ci --no-audit --no-fund --loglevel=error
 fi
 
-# Synapse from PyPI into .venv, version pinned (with the PostgreSQL driver for production configs).
+# Synapse from the Python package index into .venv, version pinned, with the PostgreSQL driver as a
+# binary wheel (psycopg2-binary: nothing to compile, no libpq headers needed).
 if ! .venv/bin/python -c "import sys, psycopg2, importlib.metadata as m; sys.exit(0 if m.version('matrix-synapse') == '$SYNAPSE_VERSION' else 1)" 2>/dev/null; then
   say "installing Synapse $SYNAPSE_VERSION into .venv"
   python3 -m venv .venv
-  .venv/bin/pip install --quiet --disable-pip-version-check "matrix-synapse[postgres]==$SYNAPSE_VERSION"
+  .venv/bin/pip install --quiet --disable-pip-version-check "matrix-synapse==$SYNAPSE_VERSION" "psycopg2-binary==$PSYCOPG2_VERSION"
+fi
+
+# PostgreSQL's server binaries (the tests start their own cluster): Debian's package, when we may install it.
+if [ "${1:-}" = "--with-postgres" ] && ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; then
+  if [ "$(id -u)" = "0" ] && command -v apt-get >/dev/null 2>&1; then
+    say "installing PostgreSQL (Debian package postgresql)"
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends postgresql >/dev/null \
+      || { apt-get update -q >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends postgresql >/dev/null; }
+  else
+    say "PostgreSQL is missing: install the Debian package postgresql (the tests need its server binaries)"
+    exit 1
+  fi
 fi
 
 # livekit-server: one on PATH, else built with `go install` from the pinned tag into .tools/bin.
