@@ -85,13 +85,18 @@ async function sendOne(db: Db, matrix: AppserviceMatrix, log: Logger, row: Row):
   const a = row.action;
   const client = a.asUser === undefined ? matrix.bot : matrix.as(a.asUser);
   try {
+    // Raw requests: the SDK's sendEvent queues messages one at a time per client (its scheduler),
+    // which would make the bot answer a thousand rooms in single file.
+    const enc = encodeURIComponent;
     let result = "";
     if (a.kind === "message") {
-      result = (await client.sendEvent(a.roomId, a.eventType as never, a.content as never, outboxTxnId(row.seq, row.cause))).event_id;
+      const path = `/rooms/${enc(a.roomId)}/send/${enc(a.eventType)}/${enc(outboxTxnId(row.seq, row.cause))}`;
+      result = (await client.http.authedRequest<{ event_id: string }>(Method.Put, path, undefined, a.content)).event_id;
     } else if (a.kind === "state") {
-      result = (await client.sendStateEvent(a.roomId, a.eventType as never, a.content as never, a.stateKey)).event_id;
+      const path = `/rooms/${enc(a.roomId)}/state/${enc(a.eventType)}/${enc(a.stateKey)}`;
+      result = (await client.http.authedRequest<{ event_id: string }>(Method.Put, path, undefined, a.content)).event_id;
     } else {
-      await client.http.authedRequest(Method.Post, `/join/${encodeURIComponent(a.roomId)}`, undefined, {});
+      await client.http.authedRequest(Method.Post, `/join/${enc(a.roomId)}`, undefined, {});
     }
     await db.query(MARK_SENT, [row.seq, result]);
     return "done";

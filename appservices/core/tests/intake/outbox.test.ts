@@ -26,7 +26,7 @@ let calls: Call[] = [];
 let failWith: (call: Call) => Error | undefined = () => undefined;
 let sender: OutboxSender | null = null;
 
-/** Only what the outbox uses of AppserviceMatrix: `bot`, `as(user)` and of a client sendEvent, sendStateEvent, http.authedRequest. */
+/** Only what the outbox uses of AppserviceMatrix: `bot`, `as(user)` and of a client `http.authedRequest` (send, state, join paths). */
 function fakeClient(user: string): unknown {
   const answer = (call: Call): { event_id: string } => {
     calls.push(call);
@@ -35,12 +35,18 @@ function fakeClient(user: string): unknown {
     return { event_id: `$sent${calls.length}` };
   };
   return {
-    sendEvent: async (roomId: string, eventType: string, content: Record<string, unknown>, txnId?: string) =>
-      answer({ user, kind: "message", roomId, eventType, content, txnId }),
-    sendStateEvent: async (roomId: string, eventType: string, content: Record<string, unknown>, stateKey: string) =>
-      answer({ user, kind: "state", roomId, eventType, content, stateKey }),
     http: {
-      authedRequest: async (method: string, path: string) => {
+      authedRequest: async (method: string, path: string, _query: unknown, body: Record<string, unknown>) => {
+        const send = /^\/rooms\/([^/]+)\/send\/([^/]+)\/([^/]+)$/.exec(path);
+        if (send !== null) {
+          const [, roomId = "", eventType = "", txnId = ""] = send.map(decodeURIComponent);
+          return answer({ user, kind: "message", roomId, eventType, content: body, txnId });
+        }
+        const state = /^\/rooms\/([^/]+)\/state\/([^/]+)\/([^/]*)$/.exec(path);
+        if (state !== null) {
+          const [, roomId = "", eventType = "", stateKey = ""] = state.map(decodeURIComponent);
+          return answer({ user, kind: "state", roomId, eventType, content: body, stateKey });
+        }
         answer({ user, kind: "join", roomId: decodeURIComponent(path.slice("/join/".length)), method, path });
         return {};
       },
