@@ -142,7 +142,7 @@ export async function startAppservice<C>(
   outbox.start();
   log.info({ port, bind: runtime.bind }, "appservice listening");
   // A homeserver that saw us down waits up to minutes before retrying; a ping makes it send the backlog now.
-  pingHomeserver(runtime).then(
+  pingWithRetries(runtime, 6).then(
     (ms) => log.info({ ms }, "homeserver reached us"),
     (e: unknown) => log.warn({ err: e }, "homeserver ping failed; it will retry on its own schedule"),
   );
@@ -166,6 +166,18 @@ export async function startAppservice<C>(
     return stopping;
   };
   return { name: def.name, port, ctx, dispatcher, outbox, stop };
+}
+
+/** Pings up to `attempts` times, a second and more apart: a busy homeserver may not answer the first. */
+async function pingWithRetries(runtime: RuntimeConfig, attempts: number): Promise<number> {
+  for (let i = 1; ; i++) {
+    try {
+      return await pingHomeserver(runtime);
+    } catch (e) {
+      if (i >= attempts) throw e;
+      await new Promise((r) => setTimeout(r, 1000 * i));
+    }
+  }
 }
 
 /** Asks the homeserver to ping us (MSC2659); on success Synapse retries transactions it held back. */
