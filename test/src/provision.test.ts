@@ -151,6 +151,13 @@ describe("roster import and provisioning", { concurrency: false }, () => {
     };
     assert.match(await eventually("German reply", () => reply(de.event_id)), /Befehle des Schulhof-Bots/);
     assert.match(await eventually("English reply", () => reply(en.event_id)), /Commands of the Schulhof bot/);
+    const me = await lena.client.sendTextMessage(chat, "!ich");
+    assert.match(await eventually("!ich reply", () => reply(me.event_id)), /Du bist Schüler\/in in Klasse 7a\. Kurse: Mathematik 7a, Deutsch 7a\./);
+    const mine = await lena.client.sendTextMessage(chat, "!rooms");
+    const rooms = await eventually("!rooms reply", () => reply(mine.event_id));
+    assert.match(rooms, /^Your rooms:/);
+    assert.ok(rooms.includes("• Mathematik 7a") && rooms.includes("• 7a Klassenchat"), rooms);
+    assert.ok(!rooms.includes("7b"), "only her own rooms");
   });
 
   it("writes one credential letter page per person", async () => {

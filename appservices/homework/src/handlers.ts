@@ -3,7 +3,7 @@ import { noticeContent, type HandlerContext, type MatrixEvent, type Queryable } 
 import { ASSIGNMENT, AssignmentSchema, EXTENSION, ExtensionSchema, FEEDBACK, FeedbackSchema, SUBMISSION, SUBMISSION_ROOM, SubmissionRoomSchema, SubmissionSchema, type Assignment } from "./domain/schema.ts";
 import { formatAtSchool, judgeSubmission } from "./domain/deadlines.ts";
 import { deleteAssignment, getAssignment, saveAssignment } from "./store/assignments.ts";
-import { courseName, membersOf, powerOf, roleIn, saveCourse, saveCreators, saveMembership, savePowers, TEACHER_POWER } from "./store/courses.ts";
+import { courseName, powerOf, roleIn, saveCourse, saveCreators, saveMembership, savePowers, studentsOf, TEACHER_POWER } from "./store/courses.ts";
 import { extensionOf, requestSubmissionRoom, requestTeamRoom, saveExtension, saveFeedback, saveSubmission, saveSubmissionRoom, submissionRoom } from "./store/submissions.ts";
 import { T, type Lang } from "./bot/texts.ts";
 
@@ -79,7 +79,7 @@ export async function onAssignment(event: MatrixEvent, ctx: Hctx, env: HomeworkE
     if (before?.content.status !== "closed") await notice(ctx, event.room_id, t.closedAssignment(a.title));
     return;
   }
-  const students = (await membersOf(ctx.tx, event.room_id)).filter((m) => m.power < TEACHER_POWER && m.userId !== env.botUserId).map((m) => m.userId);
+  const students = await studentsOf(ctx.tx, event.room_id, env.botUserId);
   if (before === null) {
     await ctx.enqueue({ kind: "message", roomId: event.room_id, eventType: "m.room.message", content: announcement(t.newAssignment(a.title, due), a, id) });
     if (a.teams === null) for (const s of students) await requestSubmissionRoom(ctx.tx, event.room_id, s);

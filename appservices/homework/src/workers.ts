@@ -1,69 +1,87 @@
 // Background work of the homework appservice: making requested submission rooms, and reminders before the due date.
 import type { AppserviceContext } from "@schulhof/core";
 import { MatrixError } from "matrix-js-sdk";
-import { formatAtSchool, toMillis } from "./domain/deadlines.ts";
+import { formatAtSchool } from "./domain/deadlines.ts";
 import { T, type Lang } from "./bot/texts.ts";
 import { ensureCourseSpace, createSubmissionRoom } from "./matrix/rooms.ts";
-import { membersOf, courseName, TEACHER_POWER } from "./store/courses.ts";
-import { finishRoomJob, finishTeamJob, pendingRoomJobs, pendingTeamJobs, saveSubmissionRoom, submissionRoomOf, latestSubmissions, claimReminder } from "./store/submissions.ts";
-import { assignmentsOf } from "./store/assignments.ts";
+import { courseName, saveSubmissionsSpace, submissionsSpaceOf, teachersOf } from "./store/courses.ts";
+import { claimReminder, finishRoomJob, finishTeamJob, pendingRoomJobs, pendingTeamJobs, saveSubmissionRoom, submissionRoomOf } from "./store/submissions.ts";
+import { getAssignment } from "./store/assignments.ts";
 
-const COURSE_ROOMS = `SELECT room_id FROM course_rooms WHERE is_course`;
+/**
+ * Students who are due a reminder now: published individual assignments whose reminder time has
+ * come and whose due date has not passed, students of the course without a submission or a
+ * reminder so far, who have a submission room. One query instead of a walk over every course.
+ */
+const DUE_REMINDERS = `
+SELECT a.course_room, a.id, a.content ->> 'title' AS title, a.content ->> 'due' AS due, a.content ->> 'timezone' AS timezone,
+       m.user_id AS student, r.room_id
+FROM assignments a
+JOIN course_rooms c ON c.room_id = a.course_room AND c.is_course
+JOIN course_members m ON m.room_id = a.course_room AND m.joined AND m.power < 50 AND m.user_id <> $2
+JOIN submission_rooms r ON r.course_room = a.course_room AND r.assignment_id IS NULL AND r.students = jsonb_build_array(m.user_id)
+WHERE a.content ->> 'status' = 'published' AND a.content -> 'teams' = 'null'::jsonb
+  AND to_timestamp($1 / 1000.0) < (a.content ->> 'due')::timestamptz
+  AND to_timestamp($1 / 1000.0) >= (a.content ->> 'due')::timestamptz - make_interval(secs => (a.content ->> 'reminder_hours')::float * 3600)
+  AND NOT EXISTS (SELECT 1 FROM submissions s WHERE s.course_room = a.course_room AND s.assignment_id = a.id AND s.student = m.user_id)
+  AND NOT EXISTS (SELECT 1 FROM reminders_sent x WHERE x.course_room = a.course_room AND x.assignment_id = a.id AND x.student = m.user_id)
+LIMIT 500`;
 
-/** Makes the submission rooms that were asked for (at publish, or by `!abgeben` in a course room). */
+/** The course's submissions space: from the store, else made (or found by alias) and stored. */
+async function courseSpace(ctx: AppserviceContext, lang: Lang, courseRoom: string, course: string, teachers: string[]): Promise<string> {
+  const known = await submissionsSpaceOf(ctx.db, courseRoom);
+  if (known !== null) return known;
+  const space = await ensureCourseSpace(ctx.matrix, courseRoom, course, T[lang].spaceName(course), teachers);
+  await saveSubmissionsSpace(ctx.db, courseRoom, space);
+  return space;
+}
+
+/** Makes the submission rooms that were asked for (at publish, or by `!abgeben` in a course room), `concurrency` at a time. */
 export async function runRoomJobs(ctx: AppserviceContext, lang: Lang, limit = 200, concurrency = 4): Promise<number> {
   const jobs = await pendingRoomJobs(ctx.db, limit);
-  ctx.log.debug({ jobs: jobs.length }, "room jobs");
+  // Rooms of one course share their space: make it once per course before its rooms.
   const spaces = new Map<string, Promise<string>>();
   let made = 0;
   let next = 0;
   const worker = async (): Promise<void> => {
-    for (;;) {
-      const job = jobs[next++];
-      if (job === undefined) return;
-      made += await makeRoom(ctx, lang, job, spaces);
+    for (let job = jobs[next++]; job !== undefined; job = jobs[next++]) {
+      try {
+        if (await makeRoom(ctx, lang, job, spaces)) made++;
+        await finishRoomJob(ctx.db, job.courseRoom, job.student);
+      } catch (e) {
+        spaces.delete(job.courseRoom);
+        ctx.log.warn({ err: e, course_room: job.courseRoom }, "submission room not made yet; will retry");
+      }
     }
   };
   await Promise.all(Array.from({ length: Math.min(concurrency, jobs.length) }, worker));
   return made;
 }
 
-async function makeRoom(ctx: AppserviceContext, lang: Lang, job: { courseRoom: string; student: string }, spaces: Map<string, Promise<string>>): Promise<number> {
-  let made = 0;
-  {
-    try {
-      const course = (await courseName(ctx.db, job.courseRoom)) ?? "";
-      const members = await membersOf(ctx.db, job.courseRoom);
-      const teachers = members.filter((m) => m.power >= TEACHER_POWER && m.userId !== ctx.matrix.botUserId).map((m) => m.userId);
-      let pending = spaces.get(job.courseRoom);
-      if (pending === undefined) {
-        pending = ensureCourseSpace(ctx.matrix, job.courseRoom, course, T[lang].spaceName(course), teachers);
-        spaces.set(job.courseRoom, pending);
-        pending.catch(() => spaces.delete(job.courseRoom));
-      }
-      const space = await pending;
-      if ((await submissionRoomOf(ctx.db, job.courseRoom, job.student)) === null) {
-        const profile = await ctx.matrix.bot.getProfileInfo(job.student).catch(() => ({ displayname: job.student }));
-        const roomId = await createSubmissionRoom(ctx.matrix, {
-          courseRoom: job.courseRoom,
-          spaceId: space,
-          name: T[lang].roomName(course, profile.displayname ?? job.student),
-          students: [job.student],
-          teachers,
-          assignmentId: null,
-        });
-        await ctx.matrix.bot.invite(space, job.student).catch((e: unknown) => {
-          if (!(e instanceof MatrixError && e.errcode === "M_FORBIDDEN")) throw e;
-        });
-        await saveSubmissionRoom(ctx.db, { roomId, courseRoom: job.courseRoom, students: [job.student], assignmentId: null });
-        made++;
-      }
-      await finishRoomJob(ctx.db, job.courseRoom, job.student);
-    } catch (e) {
-      ctx.log.warn({ err: e, course_room: job.courseRoom }, "submission room not made yet; will retry");
-    }
+async function makeRoom(ctx: AppserviceContext, lang: Lang, job: { courseRoom: string; student: string }, spaces: Map<string, Promise<string>>): Promise<boolean> {
+  if ((await submissionRoomOf(ctx.db, job.courseRoom, job.student)) !== null) return false;
+  const course = (await courseName(ctx.db, job.courseRoom)) ?? "";
+  const teachers = await teachersOf(ctx.db, job.courseRoom, ctx.matrix.botUserId);
+  let space = spaces.get(job.courseRoom);
+  if (space === undefined) {
+    space = courseSpace(ctx, lang, job.courseRoom, course, teachers);
+    spaces.set(job.courseRoom, space);
   }
-  return made;
+  const spaceId = await space;
+  const profile = await ctx.matrix.bot.getProfileInfo(job.student).catch(() => ({ displayname: job.student }));
+  const roomId = await createSubmissionRoom(ctx.matrix, {
+    courseRoom: job.courseRoom,
+    spaceId,
+    name: T[lang].roomName(course, profile.displayname ?? job.student),
+    students: [job.student],
+    teachers,
+    assignmentId: null,
+  });
+  await ctx.matrix.bot.invite(spaceId, job.student).catch((e: unknown) => {
+    if (!(e instanceof MatrixError && e.errcode === "M_FORBIDDEN")) throw e;
+  });
+  await saveSubmissionRoom(ctx.db, { roomId, courseRoom: job.courseRoom, students: [job.student], assignmentId: null });
+  return true;
 }
 
 /** Makes the rooms of team assignments: the team, the course's teachers and the bot. */
@@ -72,12 +90,12 @@ export async function runTeamJobs(ctx: AppserviceContext, lang: Lang, limit = 10
   for (const job of await pendingTeamJobs(ctx.db, limit)) {
     try {
       const course = (await courseName(ctx.db, job.courseRoom)) ?? "";
-      const a = (await assignmentsOf(ctx.db, job.courseRoom)).find((x) => x.id === job.assignmentId);
-      const teachers = (await membersOf(ctx.db, job.courseRoom)).filter((m) => m.power >= TEACHER_POWER && m.userId !== ctx.matrix.botUserId).map((m) => m.userId);
-      const space = await ensureCourseSpace(ctx.matrix, job.courseRoom, course, T[lang].spaceName(course), teachers);
+      const a = await getAssignment(ctx.db, job.courseRoom, job.assignmentId);
+      const teachers = await teachersOf(ctx.db, job.courseRoom, ctx.matrix.botUserId);
+      const spaceId = await courseSpace(ctx, lang, job.courseRoom, course, teachers);
       const roomId = await createSubmissionRoom(ctx.matrix, {
         courseRoom: job.courseRoom,
-        spaceId: space,
+        spaceId,
         name: T[lang].teamRoomName(course, a?.content.title ?? job.assignmentId, job.team),
         students: job.students,
         teachers,
@@ -95,35 +113,28 @@ export async function runTeamJobs(ctx: AppserviceContext, lang: Lang, limit = 10
 
 /**
  * Reminds students who have not submitted, `reminder_hours` before the due date, once each (in their
- * submission room, mentioning them). Runs every minute; a missed minute is caught up until the due date.
+ * submission room, mentioning them). Runs on every tick; a missed tick is caught up until the due date.
  */
 export async function runReminders(ctx: AppserviceContext, lang: Lang, now = Date.now()): Promise<number> {
-  const courses = (await ctx.db.query<{ room_id: string }>(COURSE_ROOMS)).rows.map((r) => r.room_id);
+  const due = (
+    await ctx.db.query<{ course_room: string; id: string; title: string; due: string; timezone: string | null; student: string; room_id: string }>(DUE_REMINDERS, [
+      now,
+      ctx.matrix.botUserId,
+    ])
+  ).rows;
   let sent = 0;
-  for (const courseRoom of courses) {
-    for (const a of await assignmentsOf(ctx.db, courseRoom)) {
-      if (a.content.status !== "published" || a.content.teams !== null) continue;
-      const due = toMillis(a.content.due);
-      if (now < due - a.content.reminder_hours * 3_600_000 || now >= due) continue;
-      const submitted = await latestSubmissions(ctx.db, courseRoom, a.id);
-      const students = (await membersOf(ctx.db, courseRoom)).filter((m) => m.power < TEACHER_POWER && m.userId !== ctx.matrix.botUserId);
-      for (const s of students) {
-        if (submitted.has(s.userId)) continue;
-        const room = await submissionRoomOf(ctx.db, courseRoom, s.userId);
-        if (room === null) continue;
-        const queued = await ctx.db.transaction(async (tx) => {
-          if (!(await claimReminder(tx, courseRoom, a.id, s.userId))) return false;
-          await ctx.outbox.enqueue(tx, `reminder:${courseRoom}:${a.id}:${s.userId}`, {
-            kind: "message",
-            roomId: room,
-            eventType: "m.room.message",
-            content: { msgtype: "m.text", body: T[lang].reminder(a.content.title, formatAtSchool(a.content.due, a.content.timezone, lang)), "m.mentions": { user_ids: [s.userId] } },
-          });
-          return true;
-        });
-        if (queued) sent++;
-      }
-    }
+  for (const r of due) {
+    const queued = await ctx.db.transaction(async (tx) => {
+      if (!(await claimReminder(tx, r.course_room, r.id, r.student))) return false;
+      await ctx.outbox.enqueue(tx, `reminder:${r.course_room}:${r.id}:${r.student}`, {
+        kind: "message",
+        roomId: r.room_id,
+        eventType: "m.room.message",
+        content: { msgtype: "m.text", body: T[lang].reminder(r.title, formatAtSchool(r.due, r.timezone ?? "Europe/Berlin", lang)), "m.mentions": { user_ids: [r.student] } },
+      });
+      return true;
+    });
+    if (queued) sent++;
   }
   if (sent > 0) ctx.outbox.kick();
   return sent;

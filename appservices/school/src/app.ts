@@ -3,8 +3,8 @@ import { asIntakeError, noticeContent, SynapseAdmin, type AppserviceDefinition, 
 import { adminRoutes } from "./api/admin.ts";
 import { handleCommand, parseCommand, type CommandPort } from "./bot/commands.ts";
 import type { SchoolAppserviceConfig } from "./config.ts";
-import { allPeople } from "./store/people.ts";
-import { allMemberships, allRooms } from "./store/rooms.ts";
+import { activePersonByUser } from "./store/people.ts";
+import { roomsOfUser } from "./store/rooms.ts";
 import { SCHOOL_MIGRATIONS } from "./store/migrations.ts";
 
 /** Events the school appservice keeps: commands addressed to bots and invites of its bot. Nothing else. */
@@ -30,19 +30,10 @@ export const schoolAppservice: AppserviceDefinition<SchoolAppserviceConfig> = {
         await hctx.enqueue({ kind: "message", roomId, eventType: "m.room.message", content: noticeContent(text, { html, replyTo }) });
       },
       async personOf(userId) {
-        const p = (await allPeople(hctx.tx)).find((x) => x.userId === userId && x.active);
-        return p === undefined ? null : { role: p.role, className: p.className, courses: p.courses };
+        const p = await activePersonByUser(hctx.tx, userId);
+        return p === null ? null : { role: p.role, className: p.className, courses: p.courses };
       },
-      async roomsOf(userId) {
-        const rooms = await allRooms(hctx.tx);
-        const members = await allMemberships(hctx.tx);
-        return [...members.entries()]
-          .filter(([, users]) => users.has(userId))
-          .map(([key]) => rooms.get(key))
-          .filter((r) => r !== undefined && r.kind !== "school")
-          .map((r) => ({ name: r?.name ?? "", roomId: r?.roomId ?? "" }))
-          .sort((a, b) => a.name.localeCompare(b.name, "de"));
-      },
+      roomsOf: (userId) => roomsOfUser(hctx.tx, userId),
     });
     return {
       async handle(event, hctx) {

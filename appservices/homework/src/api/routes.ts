@@ -4,8 +4,8 @@ import { langOf, openIdRoutes, OpenIdVerifier, requireUser, sendError, userOf, S
 import { todoStatus } from "../domain/status.ts";
 import { teacherRoutes } from "./teacher.ts";
 import { assignmentsOf, getAssignment } from "../store/assignments.ts";
-import { coursesOf, membersOf, roleIn, TEACHER_POWER } from "../store/courses.ts";
-import { extensionsFor, feedbackOfStudent, gradesFor, latestSubmissions, startedKeys, submissionsOfStudent, submittedKeys } from "../store/submissions.ts";
+import { coursesOf, roleIn, studentsOf } from "../store/courses.ts";
+import { extensionsFor, extensionsOfStudent, feedbackOfStudent, gradesFor, latestSubmissions, startedKeys, submissionsOfStudent, submittedKeys } from "../store/submissions.ts";
 
 export const API_PREFIX = "/_schulhof/homework/v1";
 
@@ -40,13 +40,14 @@ export function homeworkApi(app: Express, ctx: AppserviceContext, opts: { sessio
       const now = Date.now();
       const submitted = await submittedKeys(ctx.db, user);
       const started = await startedKeys(ctx.db, user);
+      const extensions = await extensionsOfStudent(ctx.db, user);
       const items = [];
       for (const course of await coursesOf(ctx.db, user)) {
         if (course.role !== "student") continue;
         const feedback = await feedbackOfStudent(ctx.db, course.roomId, user);
         for (const a of await assignmentsOf(ctx.db, course.roomId)) {
           const key = `${course.roomId}\0${a.id}`;
-          const ext = (await extensionsFor(ctx.db, course.roomId, a.id)).get(user);
+          const ext = extensions.get(key);
           const due = ext?.due ?? a.content.due;
           const cutoff = ext === undefined ? a.content.cutoff : ext.cutoff;
           const status = todoStatus({ now, due, cutoff, closed: a.content.status === "closed", submitted: submitted.has(key), started: started.has(key) });
@@ -82,19 +83,19 @@ export function homeworkApi(app: Express, ctx: AppserviceContext, opts: { sessio
       const subs = await latestSubmissions(ctx.db, course, a.id);
       const exts = await extensionsFor(ctx.db, course, a.id);
       const grades = await gradesFor(ctx.db, course, a.id);
-      const students = (await membersOf(ctx.db, course)).filter((m) => m.power < TEACHER_POWER && m.userId !== ctx.matrix.botUserId);
+      const students = await studentsOf(ctx.db, course, ctx.matrix.botUserId);
       return {
         assignment: { id: a.id, ...a.content },
-        students: students.map((s) => {
-          const sub = subs.get(s.userId);
+        students: students.map((userId) => {
+          const sub = subs.get(userId);
           return {
-            user_id: s.userId,
+            user_id: userId,
             status: sub === undefined ? "missing" : sub.late ? "late" : "submitted",
             submitted_at: sub?.submittedAt ?? null,
             submission_event: sub?.eventId ?? null,
             submission_room: sub?.roomId ?? null,
-            extension: exts.get(s.userId) ?? null,
-            grade: grades.get(s.userId) ?? null,
+            extension: exts.get(userId) ?? null,
+            grade: grades.get(userId) ?? null,
           };
         }),
       };

@@ -7,7 +7,7 @@ import { HomeworkError } from "../domain/errors.ts";
 import { gradeText, parseGrade } from "../domain/grades.ts";
 import { STATUS_TEXT, todoStatus } from "../domain/status.ts";
 import { assignmentsOf, type AssignmentRow } from "../store/assignments.ts";
-import { courseName, membersOf, roleIn, TEACHER_POWER } from "../store/courses.ts";
+import { courseName, roleIn, studentsOf } from "../store/courses.ts";
 import {
   latestSubmissions,
   markStarted,
@@ -201,8 +201,7 @@ export async function handleCommand(event: MatrixEvent, ctx: HandlerContext, env
         if (a === "ask") return done(t.whichAssignment(listText()));
         if (a === null) return done(t.noAssignments);
         const subs = await latestSubmissions(ctx.tx, courseRoom, a.id);
-        const students = (await membersOf(ctx.tx, courseRoom)).filter((x) => x.power < TEACHER_POWER && x.userId !== env.botUserId);
-        const missing = students.filter((s) => !subs.has(s.userId)).map((s) => s.userId);
+        const missing = (await studentsOf(ctx.tx, courseRoom, env.botUserId)).filter((s) => !subs.has(s));
         const late = [...subs.values()].filter((s) => s.late).length;
         await reply(t.overview(a.content.title, subs.size, late, missing));
         return true;

@@ -43,6 +43,18 @@ export async function courseName(db: Queryable, roomId: string): Promise<string 
   return (await db.query<{ name: string }>(SELECT_ROOM, [roomId])).rows[0]?.name ?? null;
 }
 
+const SPACE_OF = `SELECT submissions_space FROM course_rooms WHERE room_id = $1`;
+const SET_SPACE = `UPDATE course_rooms SET submissions_space = $2 WHERE room_id = $1`;
+
+/** The space holding a course's submission rooms, or null before the first one was made. */
+export async function submissionsSpaceOf(db: Queryable, roomId: string): Promise<string | null> {
+  return (await db.query<{ submissions_space: string | null }>(SPACE_OF, [roomId])).rows[0]?.submissions_space ?? null;
+}
+
+export async function saveSubmissionsSpace(db: Queryable, roomId: string, spaceId: string): Promise<void> {
+  await db.query(SET_SPACE, [roomId, spaceId]);
+}
+
 /** Records a membership change (`joined` false for leave, kick, ban). */
 export async function saveMembership(db: Queryable, roomId: string, userId: string, joined: boolean, power: number): Promise<void> {
   await db.query(UPSERT_MEMBER, [roomId, userId, power, joined]);
@@ -68,6 +80,16 @@ export async function powerOf(db: Queryable, roomId: string, userId: string): Pr
 /** Joined members of a course. */
 export async function membersOf(db: Queryable, roomId: string): Promise<CourseMember[]> {
   return (await db.query<{ user_id: string; power: number }>(SELECT_MEMBERS, [roomId])).rows.map((r) => ({ userId: r.user_id, power: r.power }));
+}
+
+/** The students of a course (joined, below power 50), without `bot`. */
+export async function studentsOf(db: Queryable, roomId: string, bot: string): Promise<string[]> {
+  return (await membersOf(db, roomId)).filter((m) => m.power < TEACHER_POWER && m.userId !== bot).map((m) => m.userId);
+}
+
+/** The teachers of a course (joined, power 50 and up), without `bot`. */
+export async function teachersOf(db: Queryable, roomId: string, bot: string): Promise<string[]> {
+  return (await membersOf(db, roomId)).filter((m) => m.power >= TEACHER_POWER && m.userId !== bot).map((m) => m.userId);
 }
 
 /** A person's role in a course: teacher (power ≥ 50), student (joined, below 50) or null (not a member). */

@@ -12,7 +12,8 @@ CREATE TABLE course_rooms (
   powers JSONB NOT NULL DEFAULT '{}',
   users_default INTEGER NOT NULL DEFAULT 0,
   creators JSONB NOT NULL DEFAULT '[]',
-  is_course BOOLEAN NOT NULL DEFAULT false
+  is_course BOOLEAN NOT NULL DEFAULT false,
+  submissions_space TEXT
 );
 CREATE TABLE course_members (
   room_id TEXT NOT NULL,

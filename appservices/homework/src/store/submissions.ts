@@ -33,6 +33,7 @@ INSERT INTO extensions (course_room, assignment_id, student, due, cutoff) VALUES
 ON CONFLICT (course_room, assignment_id, student) DO UPDATE SET due = $4, cutoff = $5`;
 const EXTENSION = `SELECT due, cutoff FROM extensions WHERE course_room = $1 AND assignment_id = $2 AND student = $3`;
 const EXTENSIONS_FOR = `SELECT student, due, cutoff FROM extensions WHERE course_room = $1 AND assignment_id = $2`;
+const EXTENSIONS_OF = `SELECT course_room, assignment_id, due, cutoff FROM extensions WHERE student = $1`;
 const MARK_STARTED = `INSERT INTO started (course_room, assignment_id, student) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING`;
 const STARTED_OF = `SELECT course_room, assignment_id FROM started WHERE student = $1`;
 const REMINDED = `INSERT INTO reminders_sent (course_room, assignment_id, student) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING RETURNING student`;
@@ -168,6 +169,12 @@ export async function extensionOf(db: Queryable, courseRoom: string, assignmentI
 export async function extensionsFor(db: Queryable, courseRoom: string, assignmentId: string): Promise<Map<string, { due: string; cutoff: string | null }>> {
   const rows = (await db.query<{ student: string; due: string; cutoff: string | null }>(EXTENSIONS_FOR, [courseRoom, assignmentId])).rows;
   return new Map(rows.map((r) => [r.student, { due: r.due, cutoff: r.cutoff }]));
+}
+
+/** Every extension of one student, keyed `course_room\0assignment_id`. */
+export async function extensionsOfStudent(db: Queryable, student: string): Promise<Map<string, { due: string; cutoff: string | null }>> {
+  const rows = (await db.query<{ course_room: string; assignment_id: string; due: string; cutoff: string | null }>(EXTENSIONS_OF, [student])).rows;
+  return new Map(rows.map((r) => [`${r.course_room}\0${r.assignment_id}`, { due: r.due, cutoff: r.cutoff }]));
 }
 
 export async function markStarted(db: Queryable, courseRoom: string, assignmentId: string, student: string): Promise<void> {

@@ -2,7 +2,7 @@
 
 export type Lang = "de" | "en";
 
-export const HELP: Record<Lang, { title: string; lines: [string, string][]; unknown: (cmd: string) => string }> = {
+export const HELP: Record<Lang, { title: string; lines: [string, string][] }> = {
   de: {
     title: "Befehle des Schulhof-Bots (englische Namen in Klammern):",
     lines: [
@@ -10,7 +10,6 @@ export const HELP: Record<Lang, { title: string; lines: [string, string][]; unkn
       ["!ich (!whoami)", "zeigt deine Rolle, Klasse und Kurse"],
       ["!räume (!rooms)", "listet die Räume deiner Klasse und Kurse"],
     ],
-    unknown: (cmd) => `Den Befehl „${cmd}“ kenne ich nicht. Schreib !hilfe für eine Liste.`,
   },
   en: {
     title: "Commands of the Schulhof bot (German names in brackets):",
@@ -19,7 +18,6 @@ export const HELP: Record<Lang, { title: string; lines: [string, string][]; unkn
       ["!whoami (!ich)", "shows your role, class and courses"],
       ["!rooms (!räume)", "lists the rooms of your class and courses"],
     ],
-    unknown: (cmd) => `I do not know the command "${cmd}". Write !help for a list.`,
   },
 };
 

@@ -1,5 +1,5 @@
 // Brings the homeserver to the planned state: creates rooms, joins and removes members, sets power levels.
-import { MatrixError, type ICreateRoomOpts, Preset, Visibility, type IStateEventWithRoomId } from "matrix-js-sdk";
+import { MatrixError, type ICreateRoomOpts, Preset, Visibility } from "matrix-js-sdk";
 import type { AppserviceMatrix, Db, Logger } from "@schulhof/core";
 import { addMembership, allMemberships, allRooms, removeMembership, saveJoinRule, saveRoom, savePowerUsers, type RoomRow } from "../store/rooms.ts";
 import { interleaveByRoom, runPool } from "./pool.ts";
@@ -241,4 +241,3 @@ export async function applyPlan(
   return result;
 }
 
-export type { IStateEventWithRoomId };

@@ -16,6 +16,7 @@ export interface PersonRow {
 }
 
 const SELECT_ALL = `SELECT key, user_id, role, first_name, last_name, class_name, courses, email, active FROM people`;
+const SELECT_ACTIVE_BY_USER = `SELECT key, user_id, role, first_name, last_name, class_name, courses, email, active FROM people WHERE user_id = $1 AND active`;
 const UPSERT = `
 INSERT INTO people (key, user_id, role, first_name, last_name, class_name, courses, email, active, updated_at)
 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, now())
@@ -36,10 +37,7 @@ interface Raw {
   active: boolean;
 }
 
-/** Every person, active or not. */
-export async function allPeople(db: Queryable): Promise<PersonRow[]> {
-  const r = await db.query<Raw>(SELECT_ALL);
-  return r.rows.map((x) => ({
+const toRow = (x: Raw): PersonRow => ({
     key: x.key,
     userId: x.user_id,
     role: x.role,
@@ -49,7 +47,17 @@ export async function allPeople(db: Queryable): Promise<PersonRow[]> {
     courses: typeof x.courses === "string" ? (JSON.parse(x.courses) as string[]) : x.courses,
     email: x.email,
     active: x.active,
-  }));
+});
+
+/** Every person, active or not. */
+export async function allPeople(db: Queryable): Promise<PersonRow[]> {
+  return (await db.query<Raw>(SELECT_ALL)).rows.map(toRow);
+}
+
+/** The active person with this user id, or null. */
+export async function activePersonByUser(db: Queryable, userId: string): Promise<PersonRow | null> {
+  const r = (await db.query<Raw>(SELECT_ACTIVE_BY_USER, [userId])).rows[0];
+  return r === undefined ? null : toRow(r);
 }
 
 /** Stores a person (insert or update by key). */

@@ -22,6 +22,9 @@ const SET_POWER = `UPDATE rooms SET power_users = $2 WHERE key = $1`;
 const SELECT_MEMBERS = `SELECT room_key, user_id FROM memberships`;
 const ADD_MEMBER = `INSERT INTO memberships (room_key, user_id) VALUES ($1, $2) ON CONFLICT DO NOTHING`;
 const REMOVE_MEMBER = `DELETE FROM memberships WHERE room_key = $1 AND user_id = $2`;
+const ROOMS_OF_USER = `
+SELECT r.name, r.room_id FROM memberships m JOIN rooms r ON r.key = m.room_key
+WHERE m.user_id = $1 AND r.kind <> 'school' ORDER BY r.name`;
 const CLEAR = [`DELETE FROM memberships`, `DELETE FROM rooms`];
 
 interface Raw {
@@ -78,6 +81,12 @@ export async function allMemberships(db: Queryable): Promise<Map<string, Set<str
     m.set(row.room_key, s);
   }
   return m;
+}
+
+/** The provisioned rooms a user is in (not the school space), by name. */
+export async function roomsOfUser(db: Queryable, userId: string): Promise<{ name: string; roomId: string }[]> {
+  const rows = (await db.query<{ name: string; room_id: string }>(ROOMS_OF_USER, [userId])).rows;
+  return rows.map((r) => ({ name: r.name, roomId: r.room_id })).sort((a, b) => a.name.localeCompare(b.name, "de"));
 }
 
 /** Records that `userId` is joined to the room. */
