@@ -16,7 +16,9 @@ export interface AppserviceSpec {
 }
 
 /** The appservices of the foundation; feature appservices add theirs here. */
-export function builtinAppservices(ports: { school: { bind: string; port: number }; homework: { bind: string; port: number; enabled: boolean } }): AppserviceSpec[] {
+type Listen = { bind: string; port: number; enabled: boolean };
+
+export function builtinAppservices(ports: { school: { bind: string; port: number }; homework: Listen; calendar: Listen }): AppserviceSpec[] {
   const specs: AppserviceSpec[] = [
     {
       id: "school",
@@ -36,6 +38,17 @@ export function builtinAppservices(ports: { school: { bind: string; port: number
       exclusiveUsers: ["hausaufgaben"],
       sharedUsers: [],
       exclusiveAliases: ["hausaufgaben-.*"],
+    });
+  }
+  if (ports.calendar.enabled) {
+    // Calendars and exam planning: one appservice, two bots (`@kalender`, `@klausuren`).
+    specs.push({
+      id: "calendar",
+      botLocalpart: "kalender",
+      url: `http://${ports.calendar.bind}:${ports.calendar.port}`,
+      exclusiveUsers: ["kalender", "klausuren"],
+      sharedUsers: [],
+      exclusiveAliases: ["kalender-.*"],
     });
   }
   return specs;

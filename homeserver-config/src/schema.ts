@@ -36,7 +36,15 @@ export const SchoolFileSchema = z.object({
     timezone: z.string().default("Europe/Berlin"),
     mail_domain: ServerName,
     language: z.enum(["de", "en"]).default("de"),
+    /** The school's form, for exam rules that differ by form (see docs/exam-rules.md). */
+    school_form: z.enum(["grundschule", "hauptschule", "realschule", "oberschule", "gesamtschule", "gymnasium", "berufsschule", "foerderschule"]).optional(),
   }),
+  calendar: z
+    .object({
+      /** Where phones reach the feeds (`…/_schulhof/calendar/v1/feed/…`); default: the appservice's own address. */
+      feed_base_url: z.url().optional(),
+    })
+    .default({}),
   homeserver: z.object({
     server_name: ServerName,
     public_baseurl: z.url(),
@@ -55,8 +63,13 @@ export const SchoolFileSchema = z.object({
     .object({
       school: AppserviceEntry.default({ port: 9100, bind: "127.0.0.1", enabled: true }),
       homework: AppserviceEntry.default({ port: 9101, bind: "127.0.0.1", enabled: true }),
+      calendar: AppserviceEntry.default({ port: 9102, bind: "127.0.0.1", enabled: true }),
     })
-    .default({ school: { port: 9100, bind: "127.0.0.1", enabled: true }, homework: { port: 9101, bind: "127.0.0.1", enabled: true } }),
+    .default({
+      school: { port: 9100, bind: "127.0.0.1", enabled: true },
+      homework: { port: 9101, bind: "127.0.0.1", enabled: true },
+      calendar: { port: 9102, bind: "127.0.0.1", enabled: true },
+    }),
   database: DbConfigSchema,
   video: z
     .object({

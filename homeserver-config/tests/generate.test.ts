@@ -64,10 +64,15 @@ describe("generateSchool", () => {
   it("writes one registration per appservice, listed in homeserver.yaml", () => {
     const path = join(dir, "synapse", "appservices", "school.yaml");
     const homework = join(dir, "synapse", "appservices", "homework.yaml");
-    assert.deepEqual(hs.app_service_config_files, [path, homework]);
-    assert.deepEqual(gen.synapse.registrations, [path, homework]);
-    assert.deepEqual(gen.appservices.map((s) => s.id), ["school", "homework"]);
+    const calendar = join(dir, "synapse", "appservices", "calendar.yaml");
+    assert.deepEqual(hs.app_service_config_files, [path, homework, calendar]);
+    assert.deepEqual(gen.synapse.registrations, [path, homework, calendar]);
+    assert.deepEqual(gen.appservices.map((s) => s.id), ["school", "homework", "calendar"]);
     assert.equal(readYaml(homework).sender_localpart, "hausaufgaben");
+    // One registration, two bots: the calendar bot and the exam-planning bot, both exclusive.
+    const cal = readYaml(calendar) as { sender_localpart: string; namespaces: { users: { regex: string; exclusive: boolean }[] } };
+    assert.equal(cal.sender_localpart, "kalender");
+    assert.deepEqual(cal.namespaces.users.map((u) => [u.regex.includes("klausuren") || u.regex.includes("kalender"), u.exclusive]), [[true, true], [true, true]]);
     assert.equal(modeOf(path), 0o600);
     const reg = readYaml(path);
     const tokens = (readJson(join(dir, "secrets.json")).appservices as Record<string, { as_token: string; hs_token: string }>).school;
@@ -141,7 +146,7 @@ describe("generateSchool", () => {
     assert.ok(afterServices.fixture !== undefined);
     assert.equal(readFileSync(join(dir, "synapse", "appservices", "school.yaml"), "utf8"), regBefore);
     assert.equal(modeOf(gen.secretsFile), 0o600);
-    assert.deepEqual(again.synapse.registrations, ["school", "homework", "fixture"].map((id) => join(dir, "synapse", "appservices", `${id}.yaml`)));
+    assert.deepEqual(again.synapse.registrations, ["school", "homework", "calendar", "fixture"].map((id) => join(dir, "synapse", "appservices", `${id}.yaml`)));
     assert.equal(readYaml(join(dir, "synapse", "appservices", "fixture.yaml")).sender_localpart, "_fixture");
   });
 });

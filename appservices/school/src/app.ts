@@ -26,6 +26,7 @@ export const schoolAppservice: AppserviceDefinition<SchoolAppserviceConfig> = {
     const portFor = (hctx: HandlerContext): CommandPort => ({
       defaultLang: config.language,
       homework: config.courseBots.length > 0,
+      calendar: config.calendarBot !== null,
       async reply(roomId, replyTo, text, html) {
         await hctx.enqueue({ kind: "message", roomId, eventType: "m.room.message", content: noticeContent(text, { html, replyTo }) });
       },

@@ -16,6 +16,10 @@ export const SchoolAppserviceConfigSchema = z.object({
   adminApiToken: z.string().min(32),
   /** Bots of feature appservices that join every course room at power 50 (e.g. `@hausaufgaben:…`). */
   courseBots: z.array(z.string().regex(/^@[^:]+:.+$/)).default([]),
+  /** The calendar bot (`@kalender:…`): joins every calendar room. */
+  calendarBot: z.string().regex(/^@[^:]+:.+$/).nullable().default(null),
+  /** The exam-planning bot (`@klausuren:…`): joins exam-planning rooms, course rooms and cohort spaces. */
+  examBot: z.string().regex(/^@[^:]+:.+$/).nullable().default(null),
   /** Parallel requests during provisioning. */
   concurrency: z.number().int().min(1).max(64).default(12),
   userConcurrency: z.number().int().min(1).max(32).default(6),

@@ -55,6 +55,8 @@ export function adminRoutes(app: Express, ctx: AppserviceContext, config: School
           serverName: config.serverName,
           school: { name: config.schoolName, state: config.schoolState, timezone: config.timezone, mailDomain: config.mailDomain },
           courseBots: config.courseBots,
+          calendarBot: config.calendarBot,
+          examBot: config.examBot,
           concurrency: config.concurrency,
           userConcurrency: config.userConcurrency,
         },

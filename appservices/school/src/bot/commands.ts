@@ -1,6 +1,6 @@
 // Bot commands of `@schule` for any Matrix client: German names with English aliases; replies in the asker's language.
 import type { MatrixEvent } from "@schulhof/core";
-import { HELP, HOMEWORK_HELP, ROLE, ROOMS, WHOAMI, type Lang } from "./texts.ts";
+import { CALENDAR_HELP, HELP, HOMEWORK_HELP, ROLE, ROOMS, WHOAMI, type Lang } from "./texts.ts";
 
 /** What commands need: a way to answer, and read access to the school's projection. */
 export interface CommandPort {
@@ -11,6 +11,8 @@ export interface CommandPort {
   defaultLang: Lang;
   /** Also list the homework bot's commands. */
   homework: boolean;
+  /** Also list the calendar and exam bots' commands. */
+  calendar?: boolean;
 }
 
 type Command = "help" | "whoami" | "rooms";
@@ -51,7 +53,7 @@ export async function handleCommand(event: MatrixEvent, port: CommandPort): Prom
   switch (known.cmd) {
     case "help": {
       const h = HELP[lang];
-      const lines = port.homework ? [...h.lines, ...HOMEWORK_HELP[lang]] : h.lines;
+      const lines = [...h.lines, ...(port.homework ? HOMEWORK_HELP[lang] : []), ...(port.calendar === true ? CALENDAR_HELP[lang] : [])];
       const text = [h.title, ...lines.map(([c, d]) => `${c}: ${d}`)].join("\n");
       const html = `<p>${escapeHtml(h.title)}</p><ul>${lines.map(([c, d]) => `<li><code>${escapeHtml(c)}</code>: ${escapeHtml(d)}</li>`).join("")}</ul>`;
       await port.reply(event.room_id, event.event_id, text, html);

@@ -61,3 +61,23 @@ export const HOMEWORK_HELP: Record<Lang, [string, string][]> = {
     ["!extend no @student date (!verlängern), !grade no grade (!note)", "extend, grade (teachers)"],
   ],
 };
+
+/** Listed by `!hilfe` when the calendar appservice runs (`@kalender`, `@klausuren` answer these). */
+export const CALENDAR_HELP: Record<Lang, [string, string][]> = {
+  de: [
+    ["!heute (!today)", "deine Termine heute"],
+    ["!woche (!week)", "deine Termine dieser Woche"],
+    ["!termin DATUM [VON-BIS] TITEL (!event)", "Termin im Kalender dieses Raums eintragen (Lehrkräfte)"],
+    ["!abo (!feed)", "Link zum Kalender-Abo fürs Handy"],
+    ["!klausur DATUM STUNDEN ART (!exam)", "Klausur im Kursraum beantragen (Lehrkräfte)"],
+    ["!klausuren (!exams)", "geplante Klausuren der Klasse/Stufe"],
+  ],
+  en: [
+    ["!today (!heute)", "your events today"],
+    ["!week (!woche)", "your events this week"],
+    ["!event DATE [FROM-TO] TITLE (!termin)", "add an event to this room's calendar (teachers)"],
+    ["!feed (!abo)", "link to subscribe to your calendar on a phone"],
+    ["!exam DATE PERIODS KIND (!klausur)", "request an exam in the course room (teachers)"],
+    ["!exams (!klausuren)", "planned exams of the class/year group"],
+  ],
+};

@@ -80,6 +80,11 @@ export function powerLevelsFor(spec: RoomSpec, users: Record<string, number>): R
       "de.schulhof.room": 100,
       "de.schulhof.course": 100,
       "de.schulhof.school": 100,
+      "de.schulhof.calendar": 100,
+      "de.schulhof.exam": 100,
+      "de.schulhof.exam.rules": 100,
+      "de.schulhof.exam.cohort": 100,
+      ...spec.eventLevels,
     },
     notifications: { room: 50 },
   };

@@ -30,6 +30,8 @@ export interface ImportDeps {
   school: SchoolInfo;
   /** Bots of feature appservices that join every course room at power 50. */
   courseBots?: readonly string[];
+  calendarBot?: string | null;
+  examBot?: string | null;
   /** Parallel account requests; each costs one bcrypt hash on the homeserver. */
   userConcurrency?: number;
   /** Parallel room and membership requests. */
@@ -128,10 +130,12 @@ export async function importRoster(
   });
 
   const people = [...future.values()].filter((p) => p.active);
-  const plan = planSchool(people, deps.school, { courseBots: deps.courseBots ?? [] });
+  const plan = planSchool(people, deps.school, { courseBots: deps.courseBots ?? [], calendarBot: deps.calendarBot ?? null, examBot: deps.examBot ?? null });
   const admins = people.filter((p) => p.role === "admin").map((p) => p.userId);
   const t1 = performance.now();
-  report.apply = await applyPlan(plan, admins, deps, onProgress, accountsDone);
+  // Bots of other appservices are only invited: they join by themselves.
+  const inviteOnly = [...(deps.courseBots ?? []), ...[deps.calendarBot, deps.examBot].filter((b): b is string => typeof b === "string")];
+  report.apply = await applyPlan(plan, admins, { ...deps, courseBots: inviteOnly }, onProgress, accountsDone);
   await accountsDone;
   report.failures.push(...report.apply.failures);
   await savePeopleSnapshot(deps, await allPeople(deps.db));

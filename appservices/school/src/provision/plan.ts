@@ -30,6 +30,28 @@ export interface RoomSpec {
   state: { type: string; state_key: string; content: Record<string, unknown> }[];
   /** Parents before children: a room is provisioned after its parent. */
   depth: number;
+  /** Power levels of single event types that differ from the defaults (`powerLevelsFor`). */
+  eventLevels?: Record<string, number>;
+}
+
+/** Bots of the feature appservices and where they act. */
+export interface PlanBots {
+  /** Invited to every course room at power 50 (homework). */
+  courseBots?: readonly string[];
+  /** Invited to every calendar room (school space at 100, others at 50). */
+  calendarBot?: string | null;
+  /** Invited to exam-planning rooms at 100 (it alone writes `de.schulhof.exam`), course rooms and cohort spaces at 50. */
+  examBot?: string | null;
+}
+
+/** Calendar colours, picked by a stable hash of the room key. */
+const CALENDAR_COLOURS = ["#1f6feb", "#2da44e", "#bf3989", "#d4a72c", "#8250df", "#cf222e", "#0a7d8c", "#bc4c00"];
+
+/** The `de.schulhof.calendar` marker of a room that is also a calendar. */
+export function calendarMarker(key: string, name: string, scope: "school" | "class" | "course" | "teachers"): RoomSpec["state"][number] {
+  let h = 0;
+  for (const ch of key) h = (h * 31 + ch.charCodeAt(0)) >>> 0;
+  return { type: "de.schulhof.calendar", state_key: "", content: { name, colour: CALENDAR_COLOURS[h % CALENDAR_COLOURS.length], scope } };
 }
 
 export const POWER = { student: 0, teacher: 50, admin: 100 } as const;
@@ -53,7 +75,7 @@ export interface SchoolInfo {
   mailDomain: string;
 }
 
-export function planSchool(people: readonly PlanPerson[], school: SchoolInfo, opts: { courseBots?: readonly string[] } = {}): RoomSpec[] {
+export function planSchool(people: readonly PlanPerson[], school: SchoolInfo, opts: PlanBots = {}): RoomSpec[] {
   const rooms = new Map<string, RoomSpec>();
   const admins = people.filter((p) => p.role === "admin").map((p) => p.userId);
   const add = (spec: Omit<RoomSpec, "members" | "state"> & { state?: RoomSpec["state"] }): RoomSpec => {
@@ -81,12 +103,15 @@ export function planSchool(people: readonly PlanPerson[], school: SchoolInfo, op
     join: { rule: "invite" },
     eventsDefault: 50,
     depth: 0,
+    // The school calendar: everyone reads, only admins (and the calendar bot) write.
+    eventLevels: { "de.schulhof.calendar.event": 100 },
     state: [
       {
         type: "de.schulhof.school",
         state_key: "",
         content: { name: school.name, state: school.state, timezone: school.timezone, mail_domain: school.mailDomain },
       },
+      calendarMarker("school", `Schulkalender ${school.name}`, "school"),
     ],
   });
   add({
@@ -100,6 +125,9 @@ export function planSchool(people: readonly PlanPerson[], school: SchoolInfo, op
     join: { rule: "invite" },
     eventsDefault: 0,
     depth: 1,
+    // The teachers' calendar: every teacher writes.
+    eventLevels: { "de.schulhof.calendar.event": 0 },
+    state: [calendarMarker("teachers", "Kalender Kollegium", "teachers")],
   });
 
   /** The space and exam room of a class's cohort; created on first use. */
@@ -118,6 +146,8 @@ export function planSchool(people: readonly PlanPerson[], school: SchoolInfo, op
       join: sek1 ? { rule: "restricted", viaKey: "school" } : { rule: "invite" },
       eventsDefault: 50,
       depth: 1,
+      // In Sek II the year group is the class: its space carries the calendar.
+      state: sek1 ? [] : [calendarMarker(yearKey, `Kalender ${c.yearGroup}`, "class")],
     });
     const classKey = sek1 ? `class:${className}` : yearKey;
     if (sek1) {
@@ -132,6 +162,7 @@ export function planSchool(people: readonly PlanPerson[], school: SchoolInfo, op
         join: { rule: "invite" },
         eventsDefault: 50,
         depth: 2,
+        state: [calendarMarker(classKey, `Kalender ${className}`, "class")],
       });
     }
     const depth = sek1 ? 3 : 2;
@@ -161,7 +192,7 @@ export function planSchool(people: readonly PlanPerson[], school: SchoolInfo, op
       join: { rule: "restricted", viaKey: classKey },
       eventsDefault: 50,
       depth,
-      state: [{ type: "de.schulhof.exam.cohort", state_key: "", content: { kind: c.examCohort.kind, name: cohortName } }],
+      state: [{ type: "de.schulhof.exam.cohort", state_key: "", content: { kind: c.examCohort.kind, name: cohortName, stage: c.stage, grade: c.grade } }],
     });
     return { classSpace: classKey, examRoom: examKey, yearSpace: yearKey, chat: chatKey };
   };
@@ -241,6 +272,7 @@ export function planSchool(people: readonly PlanPerson[], school: SchoolInfo, op
             teachers: teachers.map((t) => t.userId),
           },
         },
+        calendarMarker(key, course, "course"),
       ],
     });
     for (const s of students) join(key, s.userId, 0);
@@ -256,6 +288,13 @@ export function planSchool(people: readonly PlanPerson[], school: SchoolInfo, op
       }
       if (examRoom !== null) join(examRoom, t.userId, POWER.teacher);
     }
+  }
+  // The calendar and exam bots act in the rooms that are calendars or exam plans.
+  for (const r of rooms.values()) {
+    const isCalendar = r.state.some((s) => s.type === "de.schulhof.calendar");
+    if (isCalendar && opts.calendarBot) join(r.key, opts.calendarBot, r.kind === "school" ? POWER.admin : POWER.teacher);
+    if (opts.examBot && r.kind === "exams") join(r.key, opts.examBot, POWER.admin);
+    else if (opts.examBot && isCalendar && r.kind !== "school" && r.kind !== "teachers") join(r.key, opts.examBot, POWER.teacher);
   }
   for (const r of rooms.values()) for (const a of admins) if (r.members.has(a)) r.members.set(a, POWER.admin);
   return [...rooms.values()].sort((a, b) => a.depth - b.depth || a.key.localeCompare(b.key));

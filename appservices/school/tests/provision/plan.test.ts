@@ -2,7 +2,7 @@
 
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { planSchool, powerUsersFor, slug } from "../../src/provision/plan.ts";
+import { calendarMarker, planSchool, powerUsersFor, slug } from "../../src/provision/plan.ts";
 import type { PlanPerson, RoomSpec, SchoolInfo } from "../../src/provision/plan.ts";
 
 const SCHOOL: SchoolInfo = { name: "Gesamtschule Am Hang", state: "NW", timezone: "Europe/Berlin", mailDomain: "schule.example" };
@@ -266,6 +266,7 @@ describe("planSchool: state and power defaults", () => {
         state_key: "",
         content: { name: "Mathematik 7a", subject: "Mathematik", cohort: { kind: "class", name: "7a" }, teachers: [GROSS] },
       },
+      calendarMarker("course:Mathematik 7a", "Mathematik 7a", "course"),
     ]);
     assert.deepEqual(room(PLAN, "course:Religion 7").state[0]?.content, {
       name: "Religion 7", subject: "Religion", cohort: { kind: "yeargroup", name: "Jahrgang 7" }, teachers: [KLEIN],
@@ -282,14 +283,42 @@ describe("planSchool: state and power defaults", () => {
         state_key: "",
         content: { name: "Gesamtschule Am Hang", state: "NW", timezone: "Europe/Berlin", mail_domain: "schule.example" },
       },
+      calendarMarker("school", "Schulkalender Gesamtschule Am Hang", "school"),
     ]);
+  });
+
+  it("makes the school space, class spaces, Sek II year groups, courses and the Lehrerzimmer calendars, with who writes", () => {
+    const scopes = Object.fromEntries(PLAN.flatMap((r) => r.state.filter((x) => x.type === "de.schulhof.calendar").map((x) => [r.key, x.content.scope])));
+    assert.equal(scopes.school, "school");
+    assert.equal(scopes["class:7a"], "class");
+    assert.equal(scopes["yeargroup:Q1"], "class");
+    assert.equal(scopes["course:Mathematik 7a"], "course");
+    assert.equal(scopes.teachers, "teachers");
+    assert.equal(scopes["yeargroup:Jahrgang 7"], undefined, "a Sek I year group is no calendar of its own");
+    assert.equal(scopes["classchat:7a"], undefined);
+    assert.equal(room(PLAN, "school").eventLevels?.["de.schulhof.calendar.event"], 100);
+    assert.equal(room(PLAN, "teachers").eventLevels?.["de.schulhof.calendar.event"], 0);
+  });
+
+  it("puts the calendar bot in every calendar and the exam bot in exam rooms (100) and course and cohort calendars (50)", () => {
+    const plan = planSchool(PEOPLE, SCHOOL, { calendarBot: "@kalender:x", examBot: "@klausuren:x" });
+    const r = (k: string): RoomSpec => plan.find((x) => x.key === k) ?? assert.fail(k);
+    assert.equal(r("school").members.get("@kalender:x"), 100);
+    assert.equal(r("course:Mathematik 7a").members.get("@kalender:x"), 50);
+    assert.equal(r("class:7a").members.get("@kalender:x"), 50);
+    assert.equal(r("teachers").members.get("@kalender:x"), 50);
+    assert.equal(r("exams:7a").members.get("@klausuren:x"), 100);
+    assert.equal(r("course:Mathematik 7a").members.get("@klausuren:x"), 50);
+    assert.equal(r("class:7a").members.get("@klausuren:x"), 50);
+    assert.equal(r("school").members.has("@klausuren:x"), false);
+    assert.equal(r("classchat:7a").members.has("@kalender:x"), false);
   });
 
   it("names the exam cohort in each Klausurplan", () => {
     assert.deepEqual(room(PLAN, "exams:7a").state, [
-      { type: "de.schulhof.exam.cohort", state_key: "", content: { kind: "class", name: "7a" } },
+      { type: "de.schulhof.exam.cohort", state_key: "", content: { kind: "class", name: "7a", stage: "sek1", grade: 7 } },
     ]);
-    assert.deepEqual(room(PLAN, "exams:Q1").state[0]?.content, { kind: "yeargroup", name: "Q1" });
+    assert.deepEqual(room(PLAN, "exams:Q1").state[0]?.content, { kind: "yeargroup", name: "Q1", stage: "sek2", grade: null });
   });
 
   it("lets only teachers post in exam rooms and spaces, everybody in chats and courses", () => {
