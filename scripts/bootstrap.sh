@@ -7,6 +7,8 @@ cd "$(dirname "$0")/.."
 SYNAPSE_VERSION=1.163.2
 LIVEKIT_VERSION=v1.9.11
 PSYCOPG2_VERSION=2.9.13
+# The tests read our iCalendar feeds with an independent parser too.
+ICALENDAR_VERSION=6.3.2
 
 say() { printf 'schulhof bootstrap: %s\n' "$*" >&2; }
 
@@ -18,10 +20,10 @@ fi
 
 # Synapse from the Python package index into .venv, version pinned, with the PostgreSQL driver as a
 # binary wheel (psycopg2-binary: nothing to compile, no libpq headers needed).
-if ! .venv/bin/python -c "import sys, psycopg2, importlib.metadata as m; sys.exit(0 if m.version('matrix-synapse') == '$SYNAPSE_VERSION' else 1)" 2>/dev/null; then
-  say "installing Synapse $SYNAPSE_VERSION into .venv"
+if ! .venv/bin/python -c "import sys, psycopg2, importlib.metadata as m; sys.exit(0 if m.version('matrix-synapse') == '$SYNAPSE_VERSION' and m.version('icalendar') == '$ICALENDAR_VERSION' else 1)" 2>/dev/null; then
+  say "installing Synapse $SYNAPSE_VERSION (and icalendar for the tests) into .venv"
   python3 -m venv .venv
-  .venv/bin/pip install --quiet --disable-pip-version-check "matrix-synapse==$SYNAPSE_VERSION" "psycopg2-binary==$PSYCOPG2_VERSION"
+  .venv/bin/pip install --quiet --disable-pip-version-check "matrix-synapse==$SYNAPSE_VERSION" "psycopg2-binary==$PSYCOPG2_VERSION" "icalendar==$ICALENDAR_VERSION"
 fi
 
 # PostgreSQL's server binaries (the tests start their own cluster): Debian's package, when we may install it.

@@ -4,6 +4,7 @@ import { startAppservice, type DbConfig, type Logger, type RunningAppservice } f
 import type { GeneratedSchool } from "@schulhof/homeserver-config";
 import { SchoolAppserviceConfigSchema, schoolAppservice } from "@schulhof/school";
 import { HomeworkConfigSchema, homeworkAppservice } from "@schulhof/homework";
+import { CalendarConfigSchema, calendarAppservice } from "@schulhof/calendar";
 
 /** The database of one appservice: its own PGlite folder, or its own schema in the shared PostgreSQL. */
 export function dbFor(gen: GeneratedSchool, appservice: string): DbConfig {
@@ -54,6 +55,9 @@ export async function startHost(gen: GeneratedSchool, opts: { only?: string[]; l
             systemAdminToken: gen.secrets.system_admin_token,
             adminApiToken: gen.secrets.admin_api_token,
             courseBots: gen.appservices.filter((a) => a.id === "homework").map((a) => `@${a.botLocalpart}:${gen.school.homeserver.server_name}`),
+            ...(gen.appservices.some((a) => a.id === "calendar")
+              ? { calendarBot: `@kalender:${gen.school.homeserver.server_name}`, examBot: `@klausuren:${gen.school.homeserver.server_name}` }
+              : {}),
           }),
           opts.log === undefined ? {} : { log: opts.log },
         ),
@@ -77,6 +81,35 @@ export async function startHost(gen: GeneratedSchool, opts: { only?: string[]; l
             serverName: gen.school.homeserver.server_name,
             language: gen.school.school.language,
             timezone: gen.school.school.timezone,
+            sessionSecret: gen.secrets.session_secret,
+            adminApiToken: gen.secrets.admin_api_token,
+            trustedHomeservers: { [gen.school.homeserver.server_name]: hsUrl },
+          }),
+          opts.log === undefined ? {} : { log: opts.log },
+        ),
+      );
+    }
+    const calendar = gen.school.appservices.calendar;
+    if (calendar.enabled && wanted("calendar")) {
+      const t = tokens("calendar");
+      running.push(
+        await startAppservice(
+          calendarAppservice,
+          {
+            identity: { homeserverUrl: hsUrl, serverName: gen.school.homeserver.server_name, asToken: t.as_token, botLocalpart: "kalender" },
+            registrationId: "calendar",
+            hsToken: t.hs_token,
+            bind: calendar.bind,
+            port: calendar.port,
+            db: dbFor(gen, "calendar"),
+          },
+          CalendarConfigSchema.parse({
+            serverName: gen.school.homeserver.server_name,
+            language: gen.school.school.language,
+            timezone: gen.school.school.timezone,
+            state: gen.school.school.state,
+            ...(gen.school.school.school_form === undefined ? {} : { schoolForm: gen.school.school.school_form }),
+            publicBaseUrl: gen.school.calendar.feed_base_url ?? `http://${calendar.bind}:${calendar.port}`,
             sessionSecret: gen.secrets.session_secret,
             adminApiToken: gen.secrets.admin_api_token,
             trustedHomeservers: { [gen.school.homeserver.server_name]: hsUrl },

@@ -82,9 +82,10 @@ async function main(argv: string[]): Promise<void> {
       const urls: Record<string, string> = {
         school: `${schoolApiUrl(gen)}/reindex`,
         homework: `http://${hw.bind}:${hw.port}/_schulhof/homework/v1/admin/reindex`,
+        calendar: `http://${gen.school.appservices.calendar.bind}:${gen.school.appservices.calendar.port}/_schulhof/calendar/v1/admin/reindex`,
       };
       const url = urls[target];
-      if (url === undefined) throw new Error(`unknown appservice ${target} (school, homework)`);
+      if (url === undefined) throw new Error(`unknown appservice ${target} (school, homework, calendar)`);
       const res = await fetch(url, { method: "POST", headers: { authorization: `Bearer ${gen.secrets.admin_api_token}` } });
       process.stdout.write(`${await res.text()}\n`);
       if (!res.ok) process.exitCode = 1;

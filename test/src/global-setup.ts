@@ -23,7 +23,14 @@ export async function globalSetup(): Promise<void> {
   const appsDb = await pg.createDatabase("appservices");
   const counterDb = await pg.createDatabase("counter");
   const hwRestartDb = await pg.createDatabase("hwrestart");
-  const [hsPort, schoolPort, homeworkPort, counterPort, hwRestartPort] = [await freePort(), await freePort(), await freePort(), await freePort(), await freePort()];
+  const [hsPort, schoolPort, homeworkPort, counterPort, hwRestartPort, calendarPort] = [
+    await freePort(),
+    await freePort(),
+    await freePort(),
+    await freePort(),
+    await freePort(),
+    await freePort(),
+  ];
   const serverName = "schule-a.test";
   const school = SchoolFileSchema.parse({
     school: { id: "test", name: "Testschule Käthe Kollwitz", state: "NI", mail_domain: "schule-a.test" },
@@ -33,7 +40,7 @@ export async function globalSetup(): Promise<void> {
       port: hsPort,
       database: { kind: "postgres", host: "127.0.0.1", port: Number(synapseDb.port), user: "postgres", database: "synapse" },
     },
-    appservices: { school: { port: schoolPort }, homework: { port: homeworkPort } },
+    appservices: { school: { port: schoolPort }, homework: { port: homeworkPort }, calendar: { port: calendarPort } },
     database: { kind: "postgres", url: appsDb },
   });
   const gen = generateSchool(school, dataDir, [
@@ -70,6 +77,7 @@ export async function globalSetup(): Promise<void> {
     adminApiToken: gen.secrets.admin_api_token,
     schoolName: school.school.name,
     homeworkUrl: `http://127.0.0.1:${homeworkPort}`,
+    calendarUrl: `http://127.0.0.1:${calendarPort}`,
     homeworkRestart: { port: hwRestartPort, asToken: hwTokens.as_token, hsToken: hwTokens.hs_token, dbUrl: hwRestartDb, botUserId: `@_hwtest:${serverName}` },
     sessionSecret: gen.secrets.session_secret,
     counter: { port: counterPort, asToken: counterTokens.as_token, hsToken: counterTokens.hs_token, dbUrl: counterDb, botUserId: `@_counter:${serverName}` },

@@ -23,7 +23,12 @@ export function demoSchoolFile(): SchoolFile {
       max_upload_size_mb: 100,
       user_directory: "school",
     },
-    appservices: { school: { port: 9100, bind: "127.0.0.1", enabled: true }, homework: { port: 9101, bind: "127.0.0.1", enabled: true } },
+    appservices: {
+      school: { port: 9100, bind: "127.0.0.1", enabled: true },
+      homework: { port: 9101, bind: "127.0.0.1", enabled: true },
+      calendar: { port: 9102, bind: "127.0.0.1", enabled: true },
+    },
+    calendar: {},
     database: { kind: "pglite", path: "db" },
     video: { livekit_url: "ws://127.0.0.1:7880", token_service_url: "http://127.0.0.1:8070" },
     web: { bind: "127.0.0.1", port: 8080 },

@@ -15,6 +15,8 @@ export interface TestEnv {
   schoolName: string;
   /** The homework appservice (its API under /_schulhof/homework/v1). */
   homeworkUrl: string;
+  /** The calendar appservice (its API under /_schulhof/calendar/v1, feeds under …/feed/). */
+  calendarUrl: string;
   /** A second homework appservice (own bot `@_hwtest`) that the restart test starts and kills itself. */
   homeworkRestart: { port: number; asToken: string; hsToken: string; dbUrl: string; botUserId: string };
   sessionSecret: string;

@@ -1,0 +1,57 @@
+// Event types of the calendar appservice and its environment.
+export const CALENDAR = "de.schulhof.calendar";
+export const CAL_EVENT = "de.schulhof.calendar.event";
+export const EXAM = "de.schulhof.exam";
+export const EXAM_RULES = "de.schulhof.exam.rules";
+export const EXAM_COHORT = "de.schulhof.exam.cohort";
+
+/** State the projection needs. */
+export const STATE_TYPES = new Set([
+  "m.room.create",
+  "m.room.power_levels",
+  "m.room.member",
+  "m.room.name",
+  "m.space.parent",
+  "de.schulhof.room",
+  "de.schulhof.school",
+  "de.schulhof.course",
+  CALENDAR,
+  CAL_EVENT,
+  EXAM,
+  EXAM_RULES,
+  EXAM_COHORT,
+]);
+
+/** Times of the lesson periods (Stunden), local time: period n → [start, end]. */
+export type PeriodTimes = Record<number, [string, string]>;
+
+export const DEFAULT_PERIOD_TIMES: PeriodTimes = {
+  1: ["08:00", "08:45"],
+  2: ["08:50", "09:35"],
+  3: ["09:55", "10:40"],
+  4: ["10:45", "11:30"],
+  5: ["11:50", "12:35"],
+  6: ["12:40", "13:25"],
+  7: ["13:45", "14:30"],
+  8: ["14:35", "15:20"],
+  9: ["15:25", "16:10"],
+  10: ["16:15", "17:00"],
+};
+
+/** What handlers, commands and the API share. */
+export interface CalendarEnv {
+  botUserId: string;
+  examBotUserId: string;
+  lang: "de" | "en";
+  timezone: string;
+  state: string;
+  schoolForm?: string | undefined;
+  periodTimes: PeriodTimes;
+  publicBaseUrl: string;
+  sessionSecret: string;
+}
+
+/** The bots of this appservice. */
+export function isOurBot(env: CalendarEnv, userId: string): boolean {
+  return userId === env.botUserId || userId === env.examBotUserId;
+}

@@ -1,0 +1,48 @@
+// The exam-planning rules engine (Klausurplanung): rules format and defaults, checks, and the planning view. Pure, no I/O.
+export {
+  EXAM_RULES,
+  EXAM_KINDS,
+  DEFAULT_COUNTED_KINDS,
+  STATES,
+  SCHOOL_FORMS,
+  ExamKindSchema,
+  StateSchema,
+  SchoolFormSchema,
+  StageSchema,
+  IsoDateSchema,
+  IsoWeekSchema,
+  DateRangeSchema,
+  AppliesSchema,
+  RuleSchema,
+  ExamRulesSchema,
+  defaultRules,
+  type ExamKind,
+  type State,
+  type SchoolForm,
+  type Stage,
+  type DateRange,
+  type Applies,
+  type Rule,
+  type RuleKind,
+  type ExamRules,
+} from "./rules.ts";
+export {
+  ExamRequestSchema,
+  ExamStatusSchema,
+  PlannedExamSchema,
+  BlockedDaySchema,
+  checkExam,
+  checkExams,
+  prepareChecker,
+  type ExamRequest,
+  type ExamStatus,
+  type PlannedExam,
+  type BlockedDay,
+  type CheckInput,
+  type CheckResult,
+  type Violation,
+  type ExamChecker,
+} from "./check.ts";
+export { planWeeks, MAX_PLAN_DAYS, type PlanInput, type PlanDay, type PlanWeek } from "./plan.ts";
+export { formatPeriods, type Bilingual } from "./texts.ts";
+export { isoWeekLabel, dayNumber, isIsoDate } from "./dates.ts";

@@ -1,0 +1,153 @@
+// The projection of rooms the calendar bots are in: markers, power levels, members.
+import type { Queryable } from "@schulhof/core";
+
+/** What the calendar appservice knows of a room. */
+export interface RoomRow {
+  roomId: string;
+  kind: string | null;
+  name: string;
+  calendar: CalendarMarker | null;
+  school: { name?: string; state?: string; timezone?: string } | null;
+  course: { name?: string; cohort?: { kind: string; name: string } | null; teachers?: string[] } | null;
+  examCohort: { kind: string; name: string; stage?: "sek1" | "sek2"; grade?: number | null } | null;
+  examRules: unknown;
+  parent: string | null;
+  powers: Record<string, number>;
+  usersDefault: number;
+  stateDefault: number;
+  eventLevels: Record<string, number>;
+  creators: string[];
+  version: number;
+}
+
+/** The `de.schulhof.calendar` content. */
+export interface CalendarMarker {
+  name: string;
+  colour?: string;
+  scope: "school" | "class" | "course" | "teachers" | "personal";
+  owner?: string;
+  /** Reminders: categories reminded of, how many days before, at what local time. */
+  reminders?: { categories: string[]; days_before: number; at: string } | null;
+}
+
+const json = <T>(v: unknown): T => (typeof v === "string" ? (JSON.parse(v) as T) : (v as T));
+
+interface RawRoom {
+  room_id: string;
+  kind: string | null;
+  name: string;
+  calendar: unknown;
+  school: unknown;
+  course: unknown;
+  exam_cohort: unknown;
+  exam_rules: unknown;
+  parent: string | null;
+  powers: unknown;
+  users_default: number;
+  state_default: number;
+  event_levels: unknown;
+  creators: unknown;
+  version: string | number;
+}
+
+function rowOf(r: RawRoom): RoomRow {
+  return {
+    roomId: r.room_id,
+    kind: r.kind,
+    name: r.name,
+    calendar: json<CalendarMarker | null>(r.calendar),
+    school: json(r.school),
+    course: json(r.course),
+    examCohort: json(r.exam_cohort),
+    examRules: json(r.exam_rules),
+    parent: r.parent,
+    powers: json<Record<string, number>>(r.powers),
+    usersDefault: r.users_default,
+    stateDefault: r.state_default,
+    eventLevels: json<Record<string, number>>(r.event_levels),
+    creators: json<string[]>(r.creators),
+    version: Number(r.version),
+  };
+}
+
+/** Columns a state event may set. */
+export type RoomField = "kind" | "name" | "calendar" | "school" | "course" | "exam_cohort" | "exam_rules" | "parent" | "creators";
+
+/** Sets one column of a room (creating the row), and bumps its version. */
+export async function setRoomField(tx: Queryable, roomId: string, field: RoomField, value: unknown): Promise<void> {
+  const v = value === null || typeof value === "string" ? value : JSON.stringify(value);
+  await tx.query(
+    `INSERT INTO rooms (room_id, ${field}, version) VALUES ($1, $2, nextval('change_seq'))
+     ON CONFLICT (room_id) DO UPDATE SET ${field} = $2, version = nextval('change_seq')`,
+    [roomId, v],
+  );
+}
+
+/** Saves a room's power levels. */
+export async function savePowerLevels(tx: Queryable, roomId: string, content: Record<string, unknown>): Promise<void> {
+  const num = (v: unknown, d: number): number => (typeof v === "number" ? v : d);
+  await tx.query(
+    `INSERT INTO rooms (room_id, powers, users_default, state_default, event_levels) VALUES ($1, $2, $3, $4, $5)
+     ON CONFLICT (room_id) DO UPDATE SET powers = $2, users_default = $3, state_default = $4, event_levels = $5`,
+    [roomId, JSON.stringify(content.users ?? {}), num(content.users_default, 0), num(content.state_default, 50), JSON.stringify(content.events ?? {})],
+  );
+}
+
+/** Records a membership; a room's version changes so that feeds of its members change their ETag. */
+export async function saveMember(tx: Queryable, roomId: string, userId: string, joined: boolean): Promise<void> {
+  await tx.query(
+    `INSERT INTO members (room_id, user_id, joined) VALUES ($1, $2, $3) ON CONFLICT (room_id, user_id) DO UPDATE SET joined = $3`,
+    [roomId, userId, joined],
+  );
+}
+
+export async function getRoom(q: Queryable, roomId: string): Promise<RoomRow | null> {
+  const r = (await q.query<RawRoom>(`SELECT * FROM rooms WHERE room_id = $1`, [roomId])).rows[0];
+  return r === undefined ? null : rowOf(r);
+}
+
+/** The same row, locked until the transaction ends (serialises exam requests of one cohort). */
+export async function lockRoom(tx: Queryable, roomId: string): Promise<void> {
+  await tx.query(`SELECT room_id FROM rooms WHERE room_id = $1 FOR UPDATE`, [roomId]);
+}
+
+/** Rooms with a given kind or marker. */
+export async function roomsWhere(q: Queryable, where: string, params: unknown[] = []): Promise<RoomRow[]> {
+  return (await q.query<RawRoom>(`SELECT * FROM rooms WHERE ${where}`, params)).rows.map(rowOf);
+}
+
+/** The power level of `userId` in a room (creators of room version 12 rooms are above every level). */
+export function powerIn(room: RoomRow, userId: string): number {
+  if (room.creators.includes(userId)) return Number.MAX_SAFE_INTEGER;
+  return room.powers[userId] ?? room.usersDefault;
+}
+
+/** The level a state event of `type` needs in the room. */
+export function levelFor(room: RoomRow, type: string): number {
+  return room.eventLevels[type] ?? room.stateDefault;
+}
+
+/** Whether `userId` is a joined member. */
+export async function isJoined(q: Queryable, roomId: string, userId: string): Promise<boolean> {
+  return (await q.query(`SELECT 1 FROM members WHERE room_id = $1 AND user_id = $2 AND joined`, [roomId, userId])).rows.length > 0;
+}
+
+/** The calendars a user may read: calendar rooms they joined, with their versions (for ETags). */
+export async function calendarsOf(q: Queryable, userId: string): Promise<RoomRow[]> {
+  const r = await q.query<RawRoom>(
+    `SELECT r.* FROM members m JOIN rooms r ON r.room_id = m.room_id
+     WHERE m.user_id = $1 AND m.joined AND r.calendar IS NOT NULL ORDER BY r.room_id`,
+    [userId],
+  );
+  return r.rows.map(rowOf);
+}
+
+/** Joined members of a room. */
+export async function membersOf(q: Queryable, roomId: string): Promise<string[]> {
+  return (await q.query<{ user_id: string }>(`SELECT user_id FROM members WHERE room_id = $1 AND joined ORDER BY user_id`, [roomId])).rows.map((r) => r.user_id);
+}
+
+/** Bumps a room's version (an event in it changed). */
+export async function bumpRoom(tx: Queryable, roomId: string): Promise<void> {
+  await tx.query(`UPDATE rooms SET version = nextval('change_seq') WHERE room_id = $1`, [roomId]);
+}
