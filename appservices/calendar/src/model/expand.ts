@@ -5,8 +5,8 @@
 // in the repeated autumn hour is its first occurrence (RFC 5545 3.3.5). Iteration is always capped.
 import type { Category, EventContent, EventOverride } from "./content.ts";
 import {
-  type LocalForm, addFloatingDays, floatingDaysBetween, floatingToInstant, formOf, formatFloating,
-  instantToFloating, localToFloating, parseLocal,
+  type LocalForm, addFloatingDays, floatingDaysBetween, floatingToInstant, floatingToInstantMs, formOf, formatFloating,
+  instantToFloatingMs, localToFloating, parseLocal,
 } from "./local.ts";
 import { ModelError, reason } from "./reason.ts";
 import { MAX_RULE_INSTANCES, type ParsedRule, isSynchronized, iterateSeries, parseRule } from "./rule.ts";
@@ -93,15 +93,15 @@ function build(
   let endLocal: string;
   if (p.allDay) {
     const endDayF = endF ?? addFloatingDays(startF, p.durDays);
-    start = floatingToInstant(startF, p.tzid).toMillis();
-    end = floatingToInstant(endDayF, p.tzid).toMillis();
+    start = floatingToInstantMs(startF, p.tzid);
+    end = floatingToInstantMs(endDayF, p.tzid);
     startLocal = formatFloating(startF, "date");
     endLocal = formatFloating(endDayF, "date");
   } else {
-    start = floatingToInstant(startF, p.tzid).toMillis();
-    end = endF === null ? start + p.durMs : floatingToInstant(endF, p.tzid).toMillis();
-    startLocal = formatFloating(instantToFloating(start, p.tzid), p.form);
-    endLocal = formatFloating(instantToFloating(end, p.tzid), p.form);
+    start = floatingToInstantMs(startF, p.tzid);
+    end = endF === null ? start + p.durMs : floatingToInstantMs(endF, p.tzid);
+    startLocal = formatFloating(instantToFloatingMs(start, p.tzid), p.form);
+    endLocal = formatFloating(instantToFloatingMs(end, p.tzid), p.form);
   }
   const o: Occurrence = {
     uid,

@@ -1,7 +1,7 @@
 // Local wall-clock times as the event content stores them ("YYYY-MM-DD", "YYYY-MM-DDTHH:mm[:ss]"), their
 // "floating" encoding (the wall time written as if it were UTC, in epoch milliseconds) and the conversion of
 // a wall time in an IANA zone to an instant with the rules of RFC 5545 section 3.3.5.
-import { DateTime } from "luxon";
+import { DateTime, IANAZone } from "luxon";
 
 /** How a local time is written: a date, a date-time with minutes, or a date-time with seconds. */
 export type LocalForm = "date" | "minute" | "second";
@@ -108,6 +108,43 @@ export function floatingToInstant(ms: number, tzid: string): DateTime {
   let best = dt;
   for (const c of candidates) if (c.toMillis() < best.toMillis()) best = c;
   return best;
+}
+
+const constantOffsets = new Map<string, number | null>();
+
+/**
+ * The zone's UTC offset (ms) if it is the same from one day before to two days after the UTC day of
+ * `ms`, else null. Cached per zone and day: a year of weekly lessons needs a few hundred zone lookups
+ * instead of two per occurrence (luxon asks Intl for every offset, which dominated expansion time).
+ */
+function constantOffset(ms: number, tzid: string): number | null {
+  const day = Math.floor(ms / DAY_MS);
+  const key = `${tzid}\0${day}`;
+  const hit = constantOffsets.get(key);
+  if (hit !== undefined) return hit;
+  const zone = IANAZone.create(tzid);
+  const before = zone.offset((day - 1) * DAY_MS);
+  const after = zone.offset((day + 3) * DAY_MS);
+  const mid = zone.offset((day + 1) * DAY_MS);
+  const value = zone.isValid && before === after && before === mid ? before * 60_000 : null;
+  if (constantOffsets.size > 200_000) constantOffsets.clear();
+  constantOffsets.set(key, value);
+  return value;
+}
+
+/**
+ * `floatingToInstant(ms, tzid).toMillis()`, fast: away from offset changes the wall time maps to one
+ * instant by the zone's constant offset; near a change the exact (slow) rules of `floatingToInstant` apply.
+ */
+export function floatingToInstantMs(ms: number, tzid: string): number {
+  const off = constantOffset(ms, tzid);
+  return off === null ? floatingToInstant(ms, tzid).toMillis() : ms - off;
+}
+
+/** The floating encoding of the wall time an instant has in an IANA zone (fast path away from offset changes). */
+export function instantToFloatingMs(instantMs: number, tzid: string): number {
+  const off = constantOffset(instantMs, tzid);
+  return off === null ? instantToFloating(instantMs, tzid) : instantMs + off;
 }
 
 /** The floating encoding of the wall time an instant has in an IANA zone. */
