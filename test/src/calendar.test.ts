@@ -206,6 +206,44 @@ describe("calendars and exam planning with real clients", { concurrency: false }
     assert.equal(await gone.text(), await never.text());
   });
 
+  it("imports an .ics file of holidays idempotently by UID and reports the broken event", async () => {
+    const ics = [
+      "BEGIN:VCALENDAR",
+      "VERSION:2.0",
+      "PRODID:-//Test//Ferien//DE",
+      "BEGIN:VEVENT",
+      "UID:herbst-2027@ferien.test",
+      "DTSTAMP:20260101T000000Z",
+      "DTSTART;VALUE=DATE:20271011",
+      "DTEND;VALUE=DATE:20271023",
+      "SUMMARY:Herbstferien",
+      "CATEGORIES:Ferien",
+      "END:VEVENT",
+      "BEGIN:VEVENT",
+      "UID:kaputt@ferien.test",
+      "DTSTAMP:20260101T000000Z",
+      "DTSTART;VALUE=DATE:20271225",
+      "DTEND;VALUE=DATE:20271220",
+      "SUMMARY:Rückwärts",
+      "END:VEVENT",
+      "END:VCALENDAR",
+      "",
+    ].join("\r\n");
+    const post = (): Promise<Response> => teacherApi(`/calendars/${encodeURIComponent(classSpace)}/import`, { method: "POST", headers: { "content-type": "text/calendar" }, body: ics });
+    const first = await json<{ imported: number; uids: string[]; errors: { uid: string | null }[] }>(await post());
+    assert.deepEqual(first.uids, ["herbst-2027@ferien.test"]);
+    assert.equal(first.errors[0]?.uid, "kaputt@ferien.test");
+    await json(await post());
+    const occ = await eventually("imported holidays", async () => {
+      const r = await json<{ occurrences: { uid: string; category: string }[] }>(await s1api("/events?from=2027-10-01&to=2027-10-31"));
+      return r.occurrences.some((o) => o.uid === "herbst-2027@ferien.test") ? r : undefined;
+    });
+    assert.equal(occ.occurrences.filter((o) => o.uid === "herbst-2027@ferien.test").length, 1);
+    assert.equal(occ.occurrences.find((o) => o.uid === "herbst-2027@ferien.test")?.category, "holiday");
+    assert.equal((await s1api(`/calendars/${encodeURIComponent(classSpace)}/import`, { method: "POST", body: ics })).status, 403);
+    assert.equal((await teacherApi(`/calendars/${encodeURIComponent(classSpace)}/import`, { method: "POST", body: "das ist kein Kalender" })).status, 400);
+  });
+
   it("shows in a feed nothing the user may not see", async () => {
     const out = await apiSession(outsider, api());
     const feed = await json<{ url: string }>(await out("/feeds", { method: "POST", headers: { "content-type": "application/json" }, body: "{}" }));
