@@ -8,7 +8,7 @@ import { DateTime } from "luxon";
 import { MatrixError } from "matrix-js-sdk";
 import { testEnv } from "./harness/env.ts";
 import { apiSession } from "./harness/openid.ts";
-import { replyFrom } from "./harness/rooms.ts";
+import { joinInvite, replyFrom } from "./harness/rooms.ts";
 import { eventually, newUser, roomMessages, type TestUser } from "./harness/users.ts";
 
 const CAL = "de.schulhof.calendar";
@@ -253,6 +253,20 @@ describe("calendars and exam planning with real clients", { concurrency: false }
     // A single-calendar feed of a calendar the user is not in: refused as not found.
     assert.equal((await out("/feeds", { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ room_id: maths }) })).status, 404);
     assert.equal((await out(`/calendars/${encodeURIComponent(maths)}/events/mathe-do%40test`)).status, 404);
+  });
+
+  it("sends the personal feed link privately: !abo in a course room makes the user's own calendar room", async () => {
+    const ask = await s2.client.sendTextMessage(maths, "!abo");
+    assert.match((await replyFrom(kalender(), s2, maths, ask.event_id)).body, /privaten Raum „Mein Kalender“/);
+    const own = await joinInvite(s2, "Mein Kalender");
+    const link = await eventually("feed link", async () => (await roomMessages(s2, own)).find((m) => m.sender === kalender() && /\/feed\/[A-Za-z0-9_-]{43}\.ics/.test(String(m.content.body))));
+    const url = /(http\S+\.ics)/.exec(String(link.content.body))?.[1] ?? "";
+    const feed = await fetch(`${testEnv().calendarUrl}${new URL(url).pathname}`);
+    assert.equal(feed.status, 200);
+    assert.match(await feed.text(), /mathe-do@test/);
+    // Nobody else is in that room, and the link was not posted where others read.
+    assert.deepEqual(Object.keys((await s2.client.getJoinedRoomMembers(own)).joined).sort(), [kalender(), s2.userId].sort());
+    assert.ok(!(await roomMessages(s2, maths)).some((m) => /\/feed\//.test(String(m.content.body))));
   });
 
   it("plans an exam that respects the rules; students see it in their calendars and feeds; a second one that day is refused", async () => {

@@ -59,7 +59,8 @@ export async function runPersonalRooms(ctx: AppserviceContext, env: CalendarEnv)
         { type: "de.schulhof.room", state_key: "", content: { kind: "personal-calendar", owner: userId } },
         { type: "m.room.history_visibility", state_key: "", content: { history_visibility: "shared" } },
       ],
-      power_level_content_override: { users: { [env.botUserId]: 100, [userId]: 50 }, events: { [CALENDAR]: 100, "m.room.power_levels": 100 } },
+      // The bot created the room (room version 12: creators are above all levels and not listed).
+      power_level_content_override: { users: { [userId]: 50 }, events: { [CALENDAR]: 100, "m.room.power_levels": 100 } },
     });
     await ctx.db.transaction(async (tx) => {
       const r = await tx.query<{ send_feed: boolean }>(`UPDATE personal SET room_id = $2 WHERE user_id = $1 RETURNING send_feed`, [userId, roomId]);
