@@ -38,6 +38,18 @@ if [ "${1:-}" = "--with-postgres" ] && ! ls /usr/lib/postgresql/*/bin/initdb >/d
   fi
 fi
 
+# swaks (a real SMTP client from Debian) for the mail tests.
+if [ "${1:-}" = "--with-postgres" ] && ! command -v swaks >/dev/null 2>&1; then
+  if [ "$(id -u)" = "0" ] && command -v apt-get >/dev/null 2>&1; then
+    say "installing swaks (Debian package, the mail tests' SMTP client)"
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends swaks >/dev/null \
+      || { apt-get update -q >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends swaks >/dev/null; }
+  else
+    say "swaks is missing: install the Debian package swaks (the mail tests need it)"
+    exit 1
+  fi
+fi
+
 # livekit-server: one on PATH, else built with `go install` from the pinned tag into .tools/bin.
 if ! command -v livekit-server >/dev/null 2>&1 && [ ! -x .tools/bin/livekit-server ]; then
   if command -v go >/dev/null 2>&1; then

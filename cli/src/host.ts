@@ -5,6 +5,9 @@ import type { GeneratedSchool } from "@schulhof/homeserver-config";
 import { SchoolAppserviceConfigSchema, schoolAppservice } from "@schulhof/school";
 import { HomeworkConfigSchema, homeworkAppservice } from "@schulhof/homework";
 import { CalendarConfigSchema, calendarAppservice } from "@schulhof/calendar";
+import { MailBridgeConfigSchema, mailAppservice, policy as mailPolicy } from "@schulhof/mail";
+import { readFileSync } from "node:fs";
+import { ConfigError } from "@schulhof/core";
 
 /** The database of one appservice: its own PGlite folder, or its own schema in the shared PostgreSQL. */
 export function dbFor(gen: GeneratedSchool, appservice: string): DbConfig {
@@ -19,7 +22,7 @@ export function homeserverUrlOf(gen: GeneratedSchool): string {
 }
 
 /** Starts the enabled appservices (or only those named). Needs the system admin token in the secrets. */
-export async function startHost(gen: GeneratedSchool, opts: { only?: string[]; log?: Logger } = {}): Promise<RunningAppservice[]> {
+export async function startHost(gen: GeneratedSchool, opts: { only?: string[]; log?: Logger; mailTuning?: Record<string, unknown> } = {}): Promise<RunningAppservice[]> {
   const running: RunningAppservice[] = [];
   const hsUrl = homeserverUrlOf(gen);
   const wanted = (id: string): boolean => opts.only === undefined || opts.only.includes(id);
@@ -113,6 +116,52 @@ export async function startHost(gen: GeneratedSchool, opts: { only?: string[]; l
             sessionSecret: gen.secrets.session_secret,
             adminApiToken: gen.secrets.admin_api_token,
             trustedHomeservers: { [gen.school.homeserver.server_name]: hsUrl },
+          }),
+          opts.log === undefined ? {} : { log: opts.log },
+        ),
+      );
+    }
+    const mail = gen.school.appservices.mail;
+    if (mail.enabled && wanted("mail")) {
+      const t = tokens("mail");
+      const m = gen.school.mail;
+      const file = join(gen.dataDir, "school.yaml");
+      const policy = mailPolicy.MailPolicySchema.safeParse(m.policy);
+      if (!policy.success) {
+        const issue = policy.error.issues[0];
+        throw new ConfigError(file, `mail.policy.${issue?.path.join(".") ?? ""}`, issue?.message ?? "invalid");
+      }
+      const pem = (p: string | undefined): string | null => (p === undefined ? null : readFileSync(resolve(gen.dataDir, p), "utf8"));
+      const key = pem(m.tls_key_file);
+      const cert = pem(m.tls_cert_file);
+      const school = gen.school.appservices.school;
+      running.push(
+        await startAppservice(
+          mailAppservice,
+          {
+            identity: { homeserverUrl: hsUrl, serverName: gen.school.homeserver.server_name, asToken: t.as_token, botLocalpart: "mail" },
+            registrationId: "mail",
+            hsToken: t.hs_token,
+            bind: mail.bind,
+            port: mail.port,
+            db: dbFor(gen, "mail"),
+          },
+          MailBridgeConfigSchema.parse({
+            serverName: gen.school.homeserver.server_name,
+            mailDomain: gen.school.school.mail_domain,
+            language: gen.school.school.language,
+            directoryUrl: `http://${school.bind}:${school.port}/_schulhof/school/v1/admin/directory`,
+            adminApiToken: gen.secrets.admin_api_token,
+            sessionSecret: gen.secrets.session_secret,
+            trustedHomeservers: { [gen.school.homeserver.server_name]: hsUrl },
+            smtp: { bind: m.smtp_bind, port: m.smtp_port, hostname: m.hostname ?? `mx.${gen.school.school.mail_domain}`, tls: key !== null && cert !== null ? { key, cert } : null },
+            relay: { host: m.relay.host, port: m.relay.port, secure: m.relay.secure, requireTls: m.relay.require_tls, user: m.relay.user, password: m.relay.password },
+            dkim: { selector: m.dkim_selector, privateKey: gen.secrets.mail_dkim_private_key },
+            verpSecret: gen.secrets.mail_verp_secret,
+            policy: policy.data,
+            dns: m.dns ?? null,
+            // Tests and benchmarks shorten the intervals (a JSON object, e.g. {"tickMs":200}).
+            ...(opts.mailTuning ?? (process.env.SCHULHOF_MAIL_TUNING === undefined ? {} : (JSON.parse(process.env.SCHULHOF_MAIL_TUNING) as Record<string, unknown>))),
           }),
           opts.log === undefined ? {} : { log: opts.log },
         ),

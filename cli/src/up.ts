@@ -10,6 +10,7 @@ import { DEMO_ROSTER, demoSchoolFile } from "./demo/school.ts";
 import { homeserverUrlOf, startHost } from "./host.ts";
 import { startLivekit, stopChild } from "./processes.ts";
 import { importViaApi } from "./roster.ts";
+import { startDemoOutbox } from "./demo/outbox.ts";
 
 /** Writes a demo `school.yaml` into `dataDir` unless one exists. Answers whether it wrote one. */
 export function initDemo(dataDir: string): boolean {
@@ -30,6 +31,7 @@ export async function up(dataDir: string, opts: { demo: boolean }): Promise<void
   let synapse: RunningSynapse | null = null;
   let host: RunningAppservice[] = [];
   let web: Server | null = null;
+  let outbox: { close(): Promise<void> } | null = null;
   const livekit = startLivekit(join(gen.dataDir, "livekit.log"));
   let stopping = false;
   const stopAll = async (): Promise<void> => {
@@ -39,6 +41,7 @@ export async function up(dataDir: string, opts: { demo: boolean }): Promise<void
     await new Promise<void>((r) => (web === null ? r() : web.close(() => r())));
     web?.closeAllConnections();
     for (const h of host) await h.stop().catch(() => undefined);
+    await outbox?.close();
     await stopChild(livekit);
     await synapse?.stop();
   };
@@ -51,6 +54,10 @@ export async function up(dataDir: string, opts: { demo: boolean }): Promise<void
     synapse = await runSynapse(gen);
     say(`  Synapse         ${synapse.url}`);
     await ensureSystemAdmin(gen, homeserverUrlOf(gen));
+    if (gen.school.mail.demo_outbox) {
+      outbox = await startDemoOutbox(gen.school.mail.relay.host, gen.school.mail.relay.port, join(gen.dataDir, "mail", "outbox"));
+      say(`  Demo-Postausgang smtp://${gen.school.mail.relay.host}:${gen.school.mail.relay.port} → ${join(gen.dataDir, "mail", "outbox")}`);
+    }
     host = await startHost(gen);
     for (const h of host) say(`  Appservice ${h.name.padEnd(5)} http://127.0.0.1:${h.port}`);
     web = await startWebServer({ bind: gen.school.web.bind, port: gen.school.web.port, wellKnownDir: gen.wellKnownDir });
@@ -75,6 +82,10 @@ export async function up(dataDir: string, opts: { demo: boolean }): Promise<void
     if (existsSync(logins)) {
       say(`Demo-Zugänge (${logins}):`);
       for (const line of readFileSync(logins, "utf8").trim().split("\n")) say(`  ${line.split("\t").join("  ")}`);
+    }
+    if (gen.school.appservices.mail.enabled) {
+      say(`E-Mail: SMTP ${gen.school.mail.smtp_bind}:${gen.school.mail.smtp_port} nimmt Mails an @${gen.school.school.mail_domain} an, z. B.:`);
+      say(`  swaks --server ${gen.school.mail.smtp_bind} --port ${gen.school.mail.smtp_port} --from oma@example.org --to lena.koehler@${gen.school.school.mail_domain} --header "Subject: Hallo"`);
     }
     say("Beenden mit Strg-C.");
   } catch (e) {

@@ -18,7 +18,7 @@ export interface AppserviceSpec {
 /** The appservices of the foundation; feature appservices add theirs here. */
 type Listen = { bind: string; port: number; enabled: boolean };
 
-export function builtinAppservices(ports: { school: { bind: string; port: number }; homework: Listen; calendar: Listen }): AppserviceSpec[] {
+export function builtinAppservices(ports: { school: { bind: string; port: number }; homework: Listen; calendar: Listen; mail?: Listen }): AppserviceSpec[] {
   const specs: AppserviceSpec[] = [
     {
       id: "school",
@@ -49,6 +49,17 @@ export function builtinAppservices(ports: { school: { bind: string; port: number
       exclusiveUsers: ["kalender", "klausuren"],
       sharedUsers: [],
       exclusiveAliases: ["kalender-.*"],
+    });
+  }
+  if (ports.mail?.enabled === true) {
+    // The mail bridge: its bot and the puppets of outside senders (`@_mail_…`), and the conversation rooms' aliases.
+    specs.push({
+      id: "mail",
+      botLocalpart: "mail",
+      url: `http://${ports.mail.bind}:${ports.mail.port}`,
+      exclusiveUsers: ["mail", "_mail_.*"],
+      sharedUsers: [],
+      exclusiveAliases: ["mail-.*"],
     });
   }
   return specs;

@@ -64,12 +64,44 @@ export const SchoolFileSchema = z.object({
       school: AppserviceEntry.default({ port: 9100, bind: "127.0.0.1", enabled: true }),
       homework: AppserviceEntry.default({ port: 9101, bind: "127.0.0.1", enabled: true }),
       calendar: AppserviceEntry.default({ port: 9102, bind: "127.0.0.1", enabled: true }),
+      mail: AppserviceEntry.default({ port: 9103, bind: "127.0.0.1", enabled: true }),
     })
     .default({
       school: { port: 9100, bind: "127.0.0.1", enabled: true },
       homework: { port: 9101, bind: "127.0.0.1", enabled: true },
       calendar: { port: 9102, bind: "127.0.0.1", enabled: true },
+      mail: { port: 9103, bind: "127.0.0.1", enabled: true },
     }),
+  mail: z
+    .object({
+      /** Where the bridge's SMTP server listens (the MX points here, usually through port 25 forwarded). */
+      smtp_bind: z.string().default("127.0.0.1"),
+      smtp_port: z.number().int().min(1).max(65535).default(2525),
+      /** The name in the SMTP greeting; default mx.<mail_domain>. */
+      hostname: z.string().optional(),
+      /** PEM files for STARTTLS (relative to the data folder or absolute). */
+      tls_key_file: z.string().optional(),
+      tls_cert_file: z.string().optional(),
+      /** The relay outgoing mail goes through (the school's or its provider's smarthost). */
+      relay: z
+        .object({
+          host: z.string().default("127.0.0.1"),
+          port: z.number().int().min(1).max(65535).default(2526),
+          secure: z.boolean().default(false),
+          require_tls: z.boolean().default(false),
+          user: z.string().optional(),
+          password: z.string().optional(),
+        })
+        .default({ host: "127.0.0.1", port: 2526, secure: false, require_tls: false }),
+      dkim_selector: z.string().regex(/^[a-z0-9-]+$/).default("schulhof"),
+      /** The school's mail policy (docs/mail-addresses.md); checked by the bridge. */
+      policy: z.record(z.string(), z.unknown()).default({}),
+      /** Static DNS records for SPF/DKIM/DMARC checks (demo and tests); absent: the system resolver. */
+      dns: z.record(z.string(), z.record(z.string(), z.array(z.union([z.string(), z.array(z.string())])))).optional(),
+      /** Demo: a local relay that keeps outgoing mail as .eml files in data/<school>/mail/outbox. */
+      demo_outbox: z.boolean().default(false),
+    })
+    .default({ smtp_bind: "127.0.0.1", smtp_port: 2525, relay: { host: "127.0.0.1", port: 2526, secure: false, require_tls: false }, dkim_selector: "schulhof", policy: {}, demo_outbox: false }),
   database: DbConfigSchema,
   video: z
     .object({

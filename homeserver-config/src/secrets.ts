@@ -1,5 +1,5 @@
 // Secrets of one school, made at first start into the data folder (mode 0600), never committed or logged.
-import { randomBytes } from "node:crypto";
+import { generateKeyPairSync, randomBytes } from "node:crypto";
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { z } from "zod";
 import { ConfigError, parseConfig } from "@schulhof/core";
@@ -17,12 +17,20 @@ export const SecretsSchema = z.object({
   session_secret: z.string().min(32),
   /** Access token of the server-admin service account that provisioning uses; made at first start. */
   system_admin_token: z.string().optional(),
+  /** The mail bridge's DKIM signing key (PEM, RSA 2048) and the secret of its bounce addresses. */
+  mail_dkim_private_key: z.string().min(100),
+  mail_verp_secret: z.string().min(32),
 });
 export type Secrets = z.infer<typeof SecretsSchema>;
 
 /** A random token with 256 bits. */
 export function newToken(): string {
   return randomBytes(32).toString("base64url");
+}
+
+/** A new RSA 2048 DKIM signing key (PEM). */
+export function newDkimKey(): string {
+  return generateKeyPairSync("rsa", { modulusLength: 2048 }).privateKey.export({ type: "pkcs8", format: "pem" }).toString();
 }
 
 /** Reads the secrets file, or makes one. Tokens for appservices not yet known are added. */
@@ -36,11 +44,15 @@ export function loadOrCreateSecrets(file: string, appserviceIds: readonly string
     } catch (e) {
       throw new ConfigError(file, "", `not valid JSON (${(e as Error).message}); restore it from the backup`);
     }
-    for (const key of ["admin_api_token", "session_secret"]) {
+    for (const key of ["admin_api_token", "session_secret", "mail_verp_secret"]) {
       if (raw[key] === undefined) {
         raw[key] = newToken();
         changed = true;
       }
+    }
+    if (raw.mail_dkim_private_key === undefined) {
+      raw.mail_dkim_private_key = newDkimKey();
+      changed = true;
     }
     secrets = parseConfig(file, raw, SecretsSchema);
   } else {
@@ -50,6 +62,8 @@ export function loadOrCreateSecrets(file: string, appserviceIds: readonly string
       form_secret: newToken(),
       admin_api_token: newToken(),
       session_secret: newToken(),
+      mail_dkim_private_key: newDkimKey(),
+      mail_verp_secret: newToken(),
       appservices: {},
     };
   }

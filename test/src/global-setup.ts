@@ -40,7 +40,8 @@ export async function globalSetup(): Promise<void> {
       port: hsPort,
       database: { kind: "postgres", host: "127.0.0.1", port: Number(synapseDb.port), user: "postgres", database: "synapse" },
     },
-    appservices: { school: { port: schoolPort }, homework: { port: homeworkPort }, calendar: { port: calendarPort } },
+    // The mail bridge runs in stacks of its own (test/src/harness/mailstack.ts).
+    appservices: { school: { port: schoolPort }, homework: { port: homeworkPort }, calendar: { port: calendarPort }, mail: { port: calendarPort + 1, enabled: false } },
     database: { kind: "postgres", url: appsDb },
   });
   const gen = generateSchool(school, dataDir, [

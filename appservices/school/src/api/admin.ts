@@ -5,6 +5,8 @@ import { isSchulhofError, type AppserviceContext, type SynapseAdmin } from "@sch
 import { RosterInvalidError } from "../roster/index.ts";
 import { importRoster } from "../provision/import.ts";
 import { reindexSchool } from "../provision/reindex.ts";
+import { allPeople } from "../store/people.ts";
+import { allMemberships, allRooms } from "../store/rooms.ts";
 import type { SchoolAppserviceConfig } from "../config.ts";
 
 const PREFIX = "/_schulhof/school/v1/admin";
@@ -73,6 +75,29 @@ export function adminRoutes(app: Express, ctx: AppserviceContext, config: School
     } finally {
       busy = false;
       res.end();
+    }
+  });
+
+  // The school's directory for other services (the mail bridge): people and the rooms that are groups, with members.
+  app.get(`${PREFIX}/directory`, auth, async (_req, res) => {
+    try {
+      const people = (await allPeople(ctx.db)).map((p) => ({
+        user_id: p.userId,
+        localpart: p.userId.slice(1).split(":")[0] ?? "",
+        display_name: `${p.firstName} ${p.lastName}`.trim(),
+        role: p.role,
+        active: p.active,
+      }));
+      const rooms = await allRooms(ctx.db);
+      const members = await allMemberships(ctx.db);
+      const kinds: Record<string, "class" | "course" | "teachers"> = { class: "class", course: "course", teachers: "teachers" };
+      const groups = [...rooms.values()]
+        .filter((r) => kinds[r.kind] !== undefined)
+        .map((r) => ({ kind: kinds[r.kind], name: r.kind === "class" ? r.name.replace(/^Klasse\s+/, "") : r.name, room_id: r.roomId, members: [...(members.get(r.key) ?? [])].sort() }));
+      res.json({ people, groups });
+    } catch (e) {
+      ctx.log.error({ err: e }, "directory failed");
+      res.status(500).json({ errcode: "M_UNKNOWN", error: String((e as Error).message ?? e) });
     }
   });
 
