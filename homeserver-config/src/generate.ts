@@ -1,4 +1,5 @@
 // Writes every generated file of one school from its school file: Synapse config, registrations, well-known.
+import { createPublicKey } from "node:crypto";
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { stringify } from "yaml";
@@ -60,6 +61,21 @@ export function generateSchool(school: SchoolFile, dataDirIn: string, extra: App
   writeFileSync(paths.homeserverYaml, header("Synapse config") + stringify(homeserverYaml(school, secrets, paths)), { mode: 0o600 });
   writeFileSync(join(wellKnownDir, "matrix", "client"), JSON.stringify(wellKnownClient(school), null, 2) + "\n");
   writeFileSync(join(wellKnownDir, "matrix", "server"), JSON.stringify(wellKnownServer(school), null, 2) + "\n");
+  // The DNS records a school publishes for its mail (docs/mail.md): the DKIM key is made once, with the secrets.
+  mkdirSync(join(dataDir, "mail"), { recursive: true });
+  const dkim = createPublicKey(secrets.mail_dkim_private_key).export({ type: "spki", format: "der" }).toString("base64");
+  const domain = school.school.mail_domain;
+  writeFileSync(
+    join(dataDir, "mail", "dns-records.txt"),
+    [
+      `; DNS records for ${domain} (publish them at your DNS provider; see docs/mail.md)`,
+      `${domain}. MX 10 ${school.mail.hostname ?? `mx.${domain}`}.`,
+      `${domain}. TXT "v=spf1 mx -all"`,
+      `${school.mail.dkim_selector}._domainkey.${domain}. TXT "v=DKIM1; k=rsa; p=${dkim}"`,
+      `_dmarc.${domain}. TXT "v=DMARC1; p=quarantine; rua=mailto:postmaster@${domain}"`,
+      "",
+    ].join("\n"),
+  );
   return { school, secrets, dataDir, synapse: paths, appservices: specs, secretsFile, wellKnownDir };
 }
 

@@ -129,6 +129,15 @@ describe("mail bridge with real SMTP peers", { concurrency: false }, () => {
     assert.equal(seen.size, 0, "no new rooms for the replies");
   });
 
+  it("delivers a mail sent twice with the same Message-ID once (a sender that missed our 250 sends again)", async () => {
+    const mail = { from: "Erna Schmidt <erna@outside.test>", to: `juergen.mueller@${stack.domain}`, subject: "Re: Elternsprechtag am Donnerstag", text: "Doppelt gesendet", messageId: "<doppelt-1@outside.test>", inReplyTo: firstId };
+    await outside().sendMail(mail);
+    await outside().sendMail(mail);
+    await outside().sendMail({ ...mail, text: "Danach", messageId: "<danach-1@outside.test>" });
+    await eventually("the mail after", async () => ((await messages(teacher, room)).some((x) => String(x.content.body).includes("Danach")) ? true : undefined));
+    assert.equal((await messages(teacher, room)).filter((x) => String(x.content.body).includes("Doppelt gesendet")).length, 1);
+  });
+
   it("refuses unknown recipients at RCPT (550) and outside mail to students by default (550 5.7.1), with swaks", async () => {
     const unknown = swaks(stack, ["--from", "erna@outside.test", "--to", `niemand@${stack.domain}`, "--header", "Subject: x", "--body", "x"]);
     assert.notEqual(unknown.status, 0);
@@ -150,6 +159,53 @@ describe("mail bridge with real SMTP peers", { concurrency: false }, () => {
     assert.match(String(m.content.body), /DMARC/);
     assert.equal((m.content["de.schulhof.mail"] as { dmarc: string }).dmarc, "fail");
     void EVIL;
+  });
+
+  it("starts a new mail with !mail and sends what the teacher writes; the web API does the same", async () => {
+    const dm = (await teacher.call<{ room_id: string }>("POST", "/createRoom", { invite: [`@mail:${stack.serverName}`], is_direct: true, preset: "trusted_private_chat" })).room_id;
+    await eventually("mail bot joined", async () => {
+      const m = await teacher.call<{ joined: Record<string, unknown> }>("GET", `/rooms/${encodeURIComponent(dm)}/joined_members`);
+      return `@mail:${stack.serverName}` in m.joined ? true : undefined;
+    });
+    await say(teacher, dm, "!mail erna@outside.test Wandertag nach Goslar");
+    const conv = await joinInviteNamed(teacher, "Wandertag nach Goslar", seen, since);
+    await say(teacher, conv, "Liebe Frau Schmidt, wir brauchen noch eine Begleitperson.");
+    const sent = await eventually("new mail at the relay", async () => stack.relayed().find((r) => r.raw.toString("utf8").includes("Begleitperson")));
+    const parsed = await simpleParser(sent.raw);
+    assert.equal(parsed.subject, "Wandertag nach Goslar");
+    assert.equal(parsed.to && !Array.isArray(parsed.to) ? parsed.to.value[0]?.address : "", "erna@outside.test");
+    assert.equal(parsed.inReplyTo, undefined);
+
+    // The web client: OpenID token of the teacher → session → POST /mails.
+    const openid = await teacher.call<Record<string, unknown>>("POST", `/user/${encodeURIComponent(teacher.userId)}/openid/request_token`, {});
+    const api = `http://127.0.0.1:${stack.mailPort}/_schulhof/mail/v1`;
+    const ex = await fetch(`${api}/openid/exchange`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ openid_token: openid }) });
+    const { token } = (await ex.json()) as { token: string };
+    const auth = { authorization: `Bearer ${token}`, "content-type": "application/json" };
+    assert.deepEqual(await (await fetch(`${api}/address`, { headers: auth })).json(), { address: `juergen.mueller@${stack.domain}` });
+    const made = await fetch(`${api}/mails`, { method: "POST", headers: auth, body: JSON.stringify({ to: "erna@outside.test", subject: "Elternbrief Nr. 3", text: "Anbei der Elternbrief." }) });
+    assert.equal(made.status, 200, await made.clone().text());
+    await eventually("API mail at the relay", async () => stack.relayed().find((r) => r.raw.toString("utf8").includes("Anbei der Elternbrief")));
+    const convs = (await (await fetch(`${api}/conversations`, { headers: auth })).json()) as { conversations: { subject: string }[] };
+    assert.ok(convs.conversations.some((c) => c.subject === "Elternbrief Nr. 3"));
+    assert.equal((await fetch(`${api}/conversations`)).status, 401);
+  });
+
+  it("delivers a teacher's mail to the class address to each student, and refuses a student writing to it", async () => {
+    const dm = (await teacher.call<{ room_id: string }>("POST", "/createRoom", { invite: [`@mail:${stack.serverName}`], is_direct: true, preset: "trusted_private_chat" })).room_id;
+    await eventually("mail bot joined", async () => {
+      const m = await teacher.call<{ joined: Record<string, unknown> }>("GET", `/rooms/${encodeURIComponent(dm)}/joined_members`);
+      return `@mail:${stack.serverName}` in m.joined ? true : undefined;
+    });
+    await say(teacher, dm, `!mail klasse-7a@${stack.domain} Bücherliste`);
+    const conv = await joinInviteNamed(teacher, "Bücherliste", seen, since);
+    await say(teacher, conv, "Bitte bis Freitag die Bücher besorgen.");
+    const studentSeen = new Map<string, string>();
+    const studentSince: { v?: string } = {};
+    const inbox = await joinInviteNamed(student, "Bücherliste", studentSeen, studentSince);
+    const m = await eventually("class mail at the student", async () => (await messages(student, inbox)).find((x) => String(x.content.body).includes("Bücher besorgen")));
+    assert.match(String((m.content["de.schulhof.mail"] as { from: { address: string } }).from.address), /juergen\.mueller@/);
+    assert.equal(stack.relayed().filter((r) => r.raw.toString("utf8").includes("Bücher besorgen")).length, 0, "school mail does not leave the school");
   });
 
   it("refuses a student's mail to outside the school (policy), answering in the room", async () => {

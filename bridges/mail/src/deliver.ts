@@ -22,6 +22,7 @@ interface Row {
   mail_from: string;
   rcpt_to: unknown;
   dmarc: string;
+  auth?: unknown;
   raw: Buffer | Uint8Array;
   attempts: number;
 }
@@ -48,7 +49,7 @@ const DMARC: Record<string, DmarcResult> = { pass: "pass", fail: "fail", none: "
  */
 export async function runInbound(ctx: AppserviceContext, env: DeliverEnv, directory: Directory, concurrency = 8): Promise<number> {
   const rows = (
-    await ctx.db.query<Row>(`SELECT id, mail_from, rcpt_to, dmarc, raw, attempts FROM inbound WHERE state = 'queued' AND next_attempt_at <= now() ORDER BY id LIMIT 400`)
+    await ctx.db.query<Row>(`SELECT id, mail_from, rcpt_to, dmarc, auth, raw, attempts FROM inbound WHERE state = 'queued' AND next_attempt_at <= now() ORDER BY id LIMIT 400`)
   ).rows;
   if (rows.length === 0) return 0;
   const groups = new Map<string, Row[]>();
@@ -103,13 +104,18 @@ async function deliverOne(ctx: AppserviceContext, env: DeliverEnv, book: Address
   }
   const mail = await parseMail(raw);
   const fromAddr = (mail.from?.address ?? row.mail_from).toLowerCase() || `mailer-daemon@${env.mailDomain}`;
-  const users = localRecipients(book, admins, others);
+  // Mail written in Matrix to school addresses: its author gets no copy.
+  const auth = (typeof row.auth === "string" ? JSON.parse(row.auth) : (row.auth ?? {})) as { internal?: string };
+  const users = localRecipients(book, admins, others).filter((u) => u !== auth.internal);
   const puppet = await ensurePuppet(ctx.db, ctx.matrix, env.serverName, fromAddr, mail.from?.name ?? "");
   const keys = threadKeys(mail);
   const rooms = new Map<string, string>();
   for (const user of users) {
     const done = (await ctx.db.query<{ room_id: string }>(`SELECT room_id FROM deliveries WHERE inbound_id = $1 AND local_user = $2`, [row.id, user])).rows[0];
     if (done !== undefined) continue;
+    // The same mail sent again (the sender did not see our 250): once per person is enough.
+    const again = await ctx.db.query(`SELECT 1 FROM delivered_ids WHERE local_user = $1 AND message_id = $2`, [user, mail.messageId.toLowerCase()]);
+    if (again.rows.length > 0) continue;
     let roomId = await roomForThread(ctx.db, user, keys);
     if (roomId === null) {
       roomId = await createConversationRoom(ctx.matrix, env.serverName, {
@@ -140,6 +146,7 @@ async function deliverOne(ctx: AppserviceContext, env: DeliverEnv, book: Address
       await addThreadKeys(tx, user, roomId, keys);
       await tx.query(`UPDATE conversations SET last_message_id = $2 WHERE room_id = $1`, [roomId, mail.messageId.toLowerCase()]);
       await tx.query(`INSERT INTO deliveries (inbound_id, local_user, room_id) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING`, [row.id, user, roomId]);
+      await tx.query(`INSERT INTO delivered_ids (local_user, message_id) VALUES ($1, $2) ON CONFLICT DO NOTHING`, [user, mail.messageId.toLowerCase()]);
     }
     await tx.query(`UPDATE inbound SET state = 'delivered', delivered_at = now(), last_error = NULL WHERE id = $1`, [row.id]);
   });

@@ -3,7 +3,7 @@ import { createHash } from "node:crypto";
 import type { AppserviceMatrix, MatrixEvent, OutboxAction, Queryable } from "@schulhof/core";
 import { noticeContent } from "@schulhof/core";
 import { composeMail, toMatrixHtml, validateAddressList } from "./content/index.ts";
-import { canSend, rateLimit, rateLimitFor, RATE_WINDOW_MS, type MailPolicy } from "./policy/index.ts";
+import { canReceive, canSend, rateLimit, rateLimitFor, RATE_WINDOW_MS, type MailPolicy } from "./policy/index.ts";
 import type { AddressBook } from "./addresses/index.ts";
 import { addThreadKeys, conversationOf, createConversationRoom, ensurePuppet, saveConversation, threadKeysOf } from "./conversations.ts";
 import { bounceAddress, enqueueOutbound } from "./outbound/index.ts";
@@ -123,16 +123,38 @@ export async function onConversationMessage(event: MatrixEvent, tx: Queryable, e
     date: new Date(event.origin_server_ts),
     attachments,
   });
-  await enqueueOutbound(tx, {
-    cause: event.event_id,
-    roomId: event.room_id,
-    senderUser: event.sender,
-    messageId,
-    // VERP: bounces name the message they belong to, signed so nobody can forge them.
-    mailFrom: (id: number) => bounceAddress(id, env.mailDomain, env.verpSecret),
-    rcptTo: conv.external,
-    raw,
-  });
+  // Addresses of the school are delivered here (the inbound queue, as an authenticated sender);
+  // only the others go through the relay.
+  const local = conv.external.filter((a) => book.isLocal(a));
+  const remote = conv.external.filter((a) => !book.isLocal(a));
+  for (const a of local) {
+    const d = canReceive(book.resolve(a), { address: from, internalUserId: event.sender }, env.policy, me.role);
+    if (!d.ok) {
+      await refuse(enqueue, event.room_id, event.event_id, t.refused(d.user[env.lang]));
+      return false;
+    }
+  }
+  if (local.length > 0) {
+    await tx.query(`INSERT INTO inbound (mail_from, rcpt_to, remote_ip, helo, auth, dmarc, raw, size) VALUES ($1, $2, '', 'matrix', $3, 'pass', $4, $5)`, [
+      from,
+      JSON.stringify(local),
+      JSON.stringify({ internal: event.sender }),
+      raw,
+      raw.length,
+    ]);
+  }
+  if (remote.length > 0) {
+    await enqueueOutbound(tx, {
+      cause: event.event_id,
+      roomId: event.room_id,
+      senderUser: event.sender,
+      messageId,
+      // VERP: bounces name the message they belong to, signed so nobody can forge them.
+      mailFrom: (id: number) => bounceAddress(id, env.mailDomain, env.verpSecret),
+      rcptTo: remote,
+      raw,
+    });
+  }
   await addThreadKeys(tx, event.sender, event.room_id, [messageId]);
   await tx.query(`UPDATE conversations SET last_message_id = $2 WHERE room_id = $1`, [event.room_id, messageId.toLowerCase()]);
   return true;

@@ -125,14 +125,22 @@ export async function startMailStack(name: string, roster: string, policy: Recor
       const token = ((await r.json()) as { access_token?: string }).access_token;
       if (token === undefined) throw new Error(`login ${localpart}: ${r.status}`);
       const call = async <T>(method: string, path: string, body?: unknown): Promise<T> => {
-        const res = await fetch(`${synapse.url}/_matrix/client/v3${path}`, {
-          method,
-          headers: { authorization: `Bearer ${token}`, "content-type": "application/json" },
-          ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-        });
-        const text = await res.text();
-        if (!res.ok) throw new Error(`${method} ${path}: ${res.status} ${text}`);
-        return JSON.parse(text) as T;
+        for (let attempt = 0; ; attempt++) {
+          const res = await fetch(`${synapse.url}/_matrix/client/v3${path}`, {
+            method,
+            headers: { authorization: `Bearer ${token}`, "content-type": "application/json" },
+            ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+          });
+          const text = await res.text();
+          // A real client waits out the homeserver's rate limit (people are rate-limited, bots are not).
+          if (res.status === 429 && attempt < 10) {
+            const wait = (JSON.parse(text) as { retry_after_ms?: number }).retry_after_ms ?? 1000;
+            await new Promise((r) => setTimeout(r, wait + 50));
+            continue;
+          }
+          if (!res.ok) throw new Error(`${method} ${path}: ${res.status} ${text}`);
+          return JSON.parse(text) as T;
+        }
       };
       return { userId: l.userId, localpart, token, call };
     },

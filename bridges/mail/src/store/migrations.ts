@@ -84,4 +84,15 @@ CREATE TABLE rate (
   count INTEGER NOT NULL
 )`,
   },
+  {
+    version: 2,
+    name: "message ids delivered per person",
+    // An outside server that lost our 250 sends the same mail again: delivered once per person by its Message-ID.
+    sql: `
+CREATE TABLE delivered_ids (
+  local_user TEXT NOT NULL,
+  message_id TEXT NOT NULL,
+  PRIMARY KEY (local_user, message_id)
+)`,
+  },
 ];
