@@ -61,13 +61,28 @@ describe("generateSchool", () => {
     assert.equal(modeOf(join(dir, "synapse", "homeserver.yaml")), 0o600);
   });
 
+  it("makes a DKIM key once and writes the mail DNS records to publish", () => {
+    const secrets = readJson(join(dir, "secrets.json")) as { mail_dkim_private_key: string; mail_verp_secret: string };
+    assert.match(secrets.mail_dkim_private_key, /BEGIN PRIVATE KEY/);
+    assert.ok(secrets.mail_verp_secret.length >= 32);
+    const records = readFileSync(join(dir, "mail", "dns-records.txt"), "utf8");
+    assert.match(records, /MX 10 mx\./);
+    assert.match(records, /schulhof\._domainkey\.\S+ TXT "v=DKIM1; k=rsa; p=[A-Za-z0-9+/=]{300,}"/);
+    assert.match(records, /_dmarc\./);
+  });
+
   it("writes one registration per appservice, listed in homeserver.yaml", () => {
     const path = join(dir, "synapse", "appservices", "school.yaml");
     const homework = join(dir, "synapse", "appservices", "homework.yaml");
     const calendar = join(dir, "synapse", "appservices", "calendar.yaml");
-    assert.deepEqual(hs.app_service_config_files, [path, homework, calendar]);
-    assert.deepEqual(gen.synapse.registrations, [path, homework, calendar]);
-    assert.deepEqual(gen.appservices.map((s) => s.id), ["school", "homework", "calendar"]);
+    const mail = join(dir, "synapse", "appservices", "mail.yaml");
+    assert.deepEqual(hs.app_service_config_files, [path, homework, calendar, mail]);
+    assert.deepEqual(gen.synapse.registrations, [path, homework, calendar, mail]);
+    assert.deepEqual(gen.appservices.map((s) => s.id), ["school", "homework", "calendar", "mail"]);
+    // The mail bridge owns its bot and the puppets of outside senders.
+    const m = readYaml(mail) as { sender_localpart: string; namespaces: { users: { regex: string; exclusive: boolean }[] } };
+    assert.equal(m.sender_localpart, "mail");
+    assert.ok(m.namespaces.users.some((u) => u.regex.startsWith("@_mail_") && u.exclusive));
     assert.equal(readYaml(homework).sender_localpart, "hausaufgaben");
     // One registration, two bots: the calendar bot and the exam-planning bot, both exclusive.
     const cal = readYaml(calendar) as { sender_localpart: string; namespaces: { users: { regex: string; exclusive: boolean }[] } };
@@ -146,7 +161,7 @@ describe("generateSchool", () => {
     assert.ok(afterServices.fixture !== undefined);
     assert.equal(readFileSync(join(dir, "synapse", "appservices", "school.yaml"), "utf8"), regBefore);
     assert.equal(modeOf(gen.secretsFile), 0o600);
-    assert.deepEqual(again.synapse.registrations, ["school", "homework", "calendar", "fixture"].map((id) => join(dir, "synapse", "appservices", `${id}.yaml`)));
+    assert.deepEqual(again.synapse.registrations, ["school", "homework", "calendar", "mail", "fixture"].map((id) => join(dir, "synapse", "appservices", `${id}.yaml`)));
     assert.equal(readYaml(join(dir, "synapse", "appservices", "fixture.yaml")).sender_localpart, "_fixture");
   });
 });
