@@ -85,7 +85,11 @@ export async function up(dataDir: string, opts: { demo: boolean }): Promise<void
     }
     if (gen.school.appservices.mail.enabled) {
       say(`E-Mail: SMTP ${gen.school.mail.smtp_bind}:${gen.school.mail.smtp_port} nimmt Mails an @${gen.school.school.mail_domain} an, z. B.:`);
-      say(`  swaks --server ${gen.school.mail.smtp_bind} --port ${gen.school.mail.smtp_port} --from oma@example.org --to lena.koehler@${gen.school.school.mail_domain} --header "Subject: Hallo"`);
+      // A teacher as the example: outside mail to students is off unless the school allows it.
+      const teacher = existsSync(logins) ? readFileSync(logins, "utf8").split("\n").find((l) => l.startsWith("teacher\t"))?.split("\t")[1] : undefined;
+      const to = teacher === undefined ? `vorname.nachname@${gen.school.school.mail_domain}` : `${teacher.slice(1).split(":")[0]}@${gen.school.school.mail_domain}`;
+      say(`  swaks --server ${gen.school.mail.smtp_bind} --port ${gen.school.mail.smtp_port} --from oma@example.org --to ${to} --header "Subject: Hallo"`);
+      if (gen.school.mail.demo_outbox) say(`  Gesendete Mails landen in ${join(gen.dataDir, "mail", "outbox")}`);
     }
     say("Beenden mit Strg-C.");
   } catch (e) {
