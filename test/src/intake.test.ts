@@ -80,7 +80,8 @@ describe("durable intake (counter fixture appservice)", { concurrency: false }, 
         const rows = await counterQuery<{ n: string }>("SELECT count(DISTINCT event_id) AS n FROM counter_log WHERE body LIKE 'm%'");
         return Number(rows[0]?.n) >= total ? true : undefined;
       },
-      120_000,
+      // Generous: the suite runs other stacks (the mail tests' own Synapses) beside it on 2 cores.
+      300_000,
       500,
     );
     const perEvent = await counterQuery<{ event_id: string; n: string }>("SELECT event_id, count(*) AS n FROM counter_log GROUP BY event_id");
