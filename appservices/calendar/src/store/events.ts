@@ -55,13 +55,17 @@ export function daySpan(uid: string, content: EventContent): { first: string; la
 /** Stores (or replaces) an event. */
 export async function saveEvent(tx: Queryable, e: StoredEvent): Promise<void> {
   const span = daySpan(e.uid, e.content);
-  await tx.query(
+  // The same event again (a room read anew when a bot joins, a replayed transaction) changes nothing,
+  // so it must not change the feeds' ETags either.
+  const changed = await tx.query(
     `INSERT INTO events (room_id, uid, content, sender, event_id, origin_ts, category, first_day, last_day)
      VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
-     ON CONFLICT (room_id, uid) DO UPDATE SET content = $3, sender = $4, event_id = $5, origin_ts = $6, category = $7, first_day = $8, last_day = $9`,
+     ON CONFLICT (room_id, uid) DO UPDATE SET content = $3, sender = $4, event_id = $5, origin_ts = $6, category = $7, first_day = $8, last_day = $9
+     WHERE events.event_id <> $5 OR events.content <> $3::jsonb
+     RETURNING uid`,
     [e.roomId, e.uid, JSON.stringify(e.content), e.sender, e.eventId, e.originTs, e.content.category, span.first, span.last],
   );
-  await bumpRoom(tx, e.roomId);
+  if (changed.rows.length > 0) await bumpRoom(tx, e.roomId);
 }
 
 export async function deleteEvent(tx: Queryable, roomId: string, uid: string): Promise<void> {

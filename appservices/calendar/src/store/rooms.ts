@@ -76,9 +76,11 @@ export type RoomField = "kind" | "name" | "calendar" | "school" | "course" | "ex
 /** Sets one column of a room (creating the row), and bumps its version. */
 export async function setRoomField(tx: Queryable, roomId: string, field: RoomField, value: unknown): Promise<void> {
   const v = value === null || typeof value === "string" ? value : JSON.stringify(value);
+  // Only a real change moves the version (it is part of the feeds' ETags): reading a room again changes nothing.
+  const same = field === "kind" || field === "name" || field === "parent" ? `rooms.${field} IS NOT DISTINCT FROM $2` : `rooms.${field} IS NOT DISTINCT FROM $2::jsonb`;
   await tx.query(
     `INSERT INTO rooms (room_id, ${field}, version) VALUES ($1, $2, nextval('change_seq'))
-     ON CONFLICT (room_id) DO UPDATE SET ${field} = $2, version = nextval('change_seq')`,
+     ON CONFLICT (room_id) DO UPDATE SET ${field} = $2, version = nextval('change_seq') WHERE NOT (${same})`,
     [roomId, v],
   );
 }
