@@ -57,6 +57,7 @@ export async function startHost(gen: GeneratedSchool, opts: { only?: string[]; l
             language: gen.school.school.language,
             systemAdminToken: gen.secrets.system_admin_token,
             adminApiToken: gen.secrets.admin_api_token,
+            videoSecret: gen.secrets.video_secret,
             courseBots: gen.appservices.filter((a) => a.id === "homework").map((a) => `@${a.botLocalpart}:${gen.school.homeserver.server_name}`),
             ...(gen.appservices.some((a) => a.id === "calendar")
               ? { calendarBot: `@kalender:${gen.school.homeserver.server_name}`, examBot: `@klausuren:${gen.school.homeserver.server_name}` }

@@ -20,6 +20,8 @@ export const SecretsSchema = z.object({
   /** The mail bridge's DKIM signing key (PEM, RSA 2048) and the secret of its bounce addresses. */
   mail_dkim_private_key: z.string().min(100),
   mail_verp_secret: z.string().min(32),
+  /** Shared with the district's video token service: it asks the school who is in a room. */
+  video_secret: z.string().min(32),
 });
 export type Secrets = z.infer<typeof SecretsSchema>;
 
@@ -44,7 +46,7 @@ export function loadOrCreateSecrets(file: string, appserviceIds: readonly string
     } catch (e) {
       throw new ConfigError(file, "", `not valid JSON (${(e as Error).message}); restore it from the backup`);
     }
-    for (const key of ["admin_api_token", "session_secret", "mail_verp_secret"]) {
+    for (const key of ["admin_api_token", "session_secret", "mail_verp_secret", "video_secret"]) {
       if (raw[key] === undefined) {
         raw[key] = newToken();
         changed = true;
@@ -64,6 +66,7 @@ export function loadOrCreateSecrets(file: string, appserviceIds: readonly string
       session_secret: newToken(),
       mail_dkim_private_key: newDkimKey(),
       mail_verp_secret: newToken(),
+      video_secret: newToken(),
       appservices: {},
     };
   }

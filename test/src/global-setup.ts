@@ -8,10 +8,15 @@ import { startHost } from "@schulhof/cli";
 import type { TestEnv } from "./harness/env.ts";
 import { freePort } from "./harness/ports.ts";
 import { startPostgres, type TestPostgres } from "./harness/postgres.ts";
+import { startLivekit, type RunningLivekit } from "./harness/livekit.ts";
+import { startVideoService, VideoServiceConfigSchema, type RunningVideoService } from "@schulhof/video";
+import { createLogger } from "@schulhof/core";
 
 let pg: TestPostgres | null = null;
 let synapse: RunningSynapse | null = null;
 let host: RunningAppservice[] = [];
+let livekit: RunningLivekit | null = null;
+let video: RunningVideoService | null = null;
 let dataDir = "";
 
 /** Called by `node --test --test-global-setup` before any test file runs. */
@@ -65,6 +70,17 @@ export async function globalSetup(): Promise<void> {
   synapse = await runSynapse(gen);
   const adminToken = await ensureSystemAdmin(gen, synapse.url);
   host = await startHost(gen);
+  // The district's video: a real livekit-server and the token service, trusting this school.
+  livekit = await startLivekit();
+  video = await startVideoService(
+    VideoServiceConfigSchema.parse({
+      port: 0,
+      livekit: { url: livekit.url, apiUrl: livekit.httpUrl, apiKey: livekit.apiKey, apiSecret: livekit.apiSecret },
+      schools: { [serverName]: { homeserverUrl: synapse.url, schoolApiUrl: `http://127.0.0.1:${schoolPort}`, secret: gen.secrets.video_secret } },
+      sessionSecret: gen.secrets.session_secret,
+    }),
+    createLogger("video"),
+  );
   const counterTokens = gen.secrets.appservices.counter;
   const hwTokens = gen.secrets.appservices["homework-restart"];
   if (counterTokens === undefined || hwTokens === undefined) throw new Error("fixture tokens missing");
@@ -79,6 +95,8 @@ export async function globalSetup(): Promise<void> {
     schoolName: school.school.name,
     homeworkUrl: `http://127.0.0.1:${homeworkPort}`,
     calendarUrl: `http://127.0.0.1:${calendarPort}`,
+    videoUrl: `http://127.0.0.1:${video.port}`,
+    livekit: { url: livekit.url, httpUrl: livekit.httpUrl, apiKey: livekit.apiKey, apiSecret: livekit.apiSecret },
     homeworkRestart: { port: hwRestartPort, asToken: hwTokens.as_token, hsToken: hwTokens.hs_token, dbUrl: hwRestartDb, botUserId: `@_hwtest:${serverName}` },
     sessionSecret: gen.secrets.session_secret,
     counter: { port: counterPort, asToken: counterTokens.as_token, hsToken: counterTokens.hs_token, dbUrl: counterDb, botUserId: `@_counter:${serverName}` },
@@ -92,6 +110,8 @@ export async function globalSetup(): Promise<void> {
 /** Called after every test file ran. */
 export async function globalTeardown(): Promise<void> {
   const t0 = performance.now();
+  await video?.stop().catch(() => undefined);
+  await livekit?.stop().catch(() => undefined);
   for (const h of host) await h.stop().catch(() => undefined);
   const t1 = performance.now();
   await synapse?.stop();

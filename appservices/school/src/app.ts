@@ -1,4 +1,5 @@
 // The school appservice (`@schule`): provisioning from the roster, the school bot's commands, the admin API.
+import { videoRoutes } from "./api/video.ts";
 import { asIntakeError, noticeContent, SynapseAdmin, type AppserviceDefinition, type HandlerContext, type MatrixEvent } from "@schulhof/core";
 import { adminRoutes } from "./api/admin.ts";
 import { handleCommand, parseCommand, type CommandPort } from "./bot/commands.ts";
@@ -50,6 +51,7 @@ export const schoolAppservice: AppserviceDefinition<SchoolAppserviceConfig> = {
       },
       routes(app) {
         adminRoutes(app, ctx, config, admin);
+        if (config.videoSecret !== null) videoRoutes(app, ctx, { secret: config.videoSecret, serverName: config.serverName, admin });
       },
     };
   },

@@ -20,6 +20,8 @@ export const SchoolAppserviceConfigSchema = z.object({
   calendarBot: z.string().regex(/^@[^:]+:.+$/).nullable().default(null),
   /** The exam-planning bot (`@klausuren:…`): joins exam-planning rooms, course rooms and cohort spaces. */
   examBot: z.string().regex(/^@[^:]+:.+$/).nullable().default(null),
+  /** The secret the district's video token service uses to ask this school about room members (null: no video). */
+  videoSecret: z.string().min(32).nullable().default(null),
   /** Parallel requests during provisioning. */
   concurrency: z.number().int().min(1).max(64).default(12),
   userConcurrency: z.number().int().min(1).max(32).default(6),

@@ -17,6 +17,9 @@ export interface TestEnv {
   homeworkUrl: string;
   /** The calendar appservice (its API under /_schulhof/calendar/v1, feeds under …/feed/). */
   calendarUrl: string;
+  /** The video token service (MSC4195) and the livekit-server behind it. */
+  videoUrl: string;
+  livekit: { url: string; httpUrl: string; apiKey: string; apiSecret: string };
   /** A second homework appservice (own bot `@_hwtest`) that the restart test starts and kills itself. */
   homeworkRestart: { port: number; asToken: string; hsToken: string; dbUrl: string; botUserId: string };
   sessionSecret: string;

@@ -86,6 +86,17 @@ export class SynapseAdmin {
     return { created: res.status === 201 };
   }
 
+  /** The current state of a room this homeserver is in, or null when it knows no such room. */
+  async roomState(roomId: string): Promise<{ type: string; state_key: string; sender: string; content: Record<string, unknown> }[] | null> {
+    const url = `${this.homeserverUrl}/_synapse/admin/v1/rooms/${encodeURIComponent(roomId)}/state`;
+    try {
+      return (await call<{ state: { type: string; state_key: string; sender: string; content: Record<string, unknown> }[] }>(url, { headers: { authorization: `Bearer ${this.token}` } })).state;
+    } catch (e) {
+      if (e instanceof SynapseAdminError && (e.status === 404 || e.status === 400)) return null;
+      throw e;
+    }
+  }
+
   /** Reads a user, or null when there is none. */
   async getUser(userId: string): Promise<{ name: string; deactivated: boolean; admin: boolean } | null> {
     const url = `${this.homeserverUrl}/_synapse/admin/v2/users/${encodeURIComponent(userId)}`;
