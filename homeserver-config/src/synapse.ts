@@ -73,7 +73,9 @@ export function homeserverYaml(school: SchoolFile, secrets: Secrets, paths: Syna
     user_directory: { enabled: hs.user_directory !== "off", search_all_users: hs.user_directory === "school" },
     app_service_config_files: paths.registrations,
     limit_remote_rooms: { enabled: false },
-    experimental_features: { msc3266_enabled: true },
+    // MatrixRTC (MSC4143): clients learn the district's video token service from the homeserver too.
+    experimental_features: { msc3266_enabled: true, msc4143_enabled: true },
+    matrix_rtc: { transports: [{ type: "livekit", livekit_service_url: school.video.token_service_url }] },
   };
 }
 

@@ -80,6 +80,19 @@ describe("video lessons with a real LiveKit", { concurrency: false }, () => {
     assert.equal((await grantOf(((await legacy.json()) as { jwt: string }).jwt)).video.room, sg.video.room);
   });
 
+  it("advertises the token service as the MatrixRTC transport, through the homeserver (MSC4143)", async () => {
+    let found: unknown = null;
+    for (const path of ["/_matrix/client/v1/rtc/transports", "/_matrix/client/unstable/org.matrix.msc4143/rtc/transports"]) {
+      const res = await fetch(`${testEnv().synapseUrl}${path}`, { headers: { authorization: `Bearer ${s1.accessToken}` } });
+      if (res.ok) {
+        found = await res.json();
+        break;
+      }
+    }
+    assert.match(JSON.stringify(found), /"type":"livekit"/);
+    assert.match(JSON.stringify(found), /livekit_service_url/);
+  });
+
   it("refuses non-members, banned users, forged and foreign OpenID tokens, a wrong claimed user and malformed requests", async () => {
     const expect = async (res: Response, status: number, errcode: string): Promise<void> => {
       const body = (await res.json()) as { errcode?: string };
