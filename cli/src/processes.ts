@@ -14,12 +14,12 @@ export function findTool(name: string): string | null {
   return null;
 }
 
-/** Starts `livekit-server --dev` on loopback; its output goes to `logFile`. */
-export function startLivekit(logFile: string, port = 7880): ChildProcess | null {
+/** Starts livekit-server with a generated loopback-only config file; its output goes to `logFile`. */
+export function startLivekit(logFile: string, configFile: string): ChildProcess | null {
   const bin = findTool("livekit-server");
   if (bin === null) return null;
   const out = openSync(logFile, "a");
-  return spawn(bin, ["--dev", "--bind", "127.0.0.1", "--port", String(port)], { stdio: ["ignore", out, out] });
+  return spawn(bin, ["--config", configFile], { stdio: ["ignore", out, out] });
 }
 
 /** Stops a child: SIGTERM, then SIGKILL after `graceMs`. */

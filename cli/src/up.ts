@@ -11,6 +11,8 @@ import { homeserverUrlOf, startHost } from "./host.ts";
 import { startLivekit, stopChild } from "./processes.ts";
 import { importViaApi } from "./roster.ts";
 import { startDemoOutbox } from "./demo/outbox.ts";
+import { devConfig, startVideoService, VideoServiceConfigSchema, type RunningVideoService } from "@schulhof/video";
+import { createLogger } from "@schulhof/core";
 
 /** Writes a demo `school.yaml` into `dataDir` unless one exists. Answers whether it wrote one. */
 export function initDemo(dataDir: string): boolean {
@@ -32,7 +34,16 @@ export async function up(dataDir: string, opts: { demo: boolean }): Promise<void
   let host: RunningAppservice[] = [];
   let web: Server | null = null;
   let outbox: { close(): Promise<void> } | null = null;
-  const livekit = startLivekit(join(gen.dataDir, "livekit.log"));
+  // The demo school runs its own LiveKit and token service (in a district they are central: docs/video.md).
+  const lkUrl = new URL(gen.school.video.livekit_url.replace(/^ws/, "http"));
+  const lkConfig = join(gen.dataDir, "livekit.yaml");
+  writeFileSync(
+    lkConfig,
+    devConfig({ port: Number(lkUrl.port || 7880), rtcUdpPortRange: [50100, 50200], bind: "127.0.0.1", keys: { [gen.secrets.livekit_api_key]: gen.secrets.livekit_api_secret } }),
+    { mode: 0o600 },
+  );
+  const livekit = startLivekit(join(gen.dataDir, "livekit.log"), lkConfig);
+  let video: RunningVideoService | null = null;
   let stopping = false;
   const stopAll = async (): Promise<void> => {
     if (stopping) return;
@@ -40,6 +51,7 @@ export async function up(dataDir: string, opts: { demo: boolean }): Promise<void
     say("\nSchulhof: halte an …");
     await new Promise<void>((r) => (web === null ? r() : web.close(() => r())));
     web?.closeAllConnections();
+    await video?.stop().catch(() => undefined);
     for (const h of host) await h.stop().catch(() => undefined);
     await outbox?.close();
     await stopChild(livekit);
@@ -60,6 +72,24 @@ export async function up(dataDir: string, opts: { demo: boolean }): Promise<void
     }
     host = await startHost(gen);
     for (const h of host) say(`  Appservice ${h.name.padEnd(5)} http://127.0.0.1:${h.port}`);
+    const tokenUrl = new URL(gen.school.video.token_service_url);
+    video = await startVideoService(
+      VideoServiceConfigSchema.parse({
+        bind: tokenUrl.hostname,
+        port: Number(tokenUrl.port || 8070),
+        livekit: { url: gen.school.video.livekit_url, apiUrl: lkUrl.origin, apiKey: gen.secrets.livekit_api_key, apiSecret: gen.secrets.livekit_api_secret },
+        schools: {
+          [gen.school.homeserver.server_name]: {
+            homeserverUrl: homeserverUrlOf(gen),
+            schoolApiUrl: `http://${gen.school.appservices.school.bind}:${gen.school.appservices.school.port}`,
+            secret: gen.secrets.video_secret,
+          },
+        },
+        sessionSecret: gen.secrets.session_secret,
+      }),
+      createLogger("video"),
+    );
+    say(`  Video-Token-Dienst ${gen.school.video.token_service_url}`);
     web = await startWebServer({ bind: gen.school.web.bind, port: gen.school.web.port, wellKnownDir: gen.wellKnownDir });
     say(livekit === null ? "  LiveKit         nicht installiert (livekit-server fehlt)" : "  LiveKit         ws://127.0.0.1:7880 (dev)");
 

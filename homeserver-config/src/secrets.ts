@@ -22,6 +22,9 @@ export const SecretsSchema = z.object({
   mail_verp_secret: z.string().min(32),
   /** Shared with the district's video token service: it asks the school who is in a room. */
   video_secret: z.string().min(32),
+  /** The demo's own LiveKit key pair (a district's central LiveKit has its own, in its token service config). */
+  livekit_api_key: z.string().min(3),
+  livekit_api_secret: z.string().min(32),
 });
 export type Secrets = z.infer<typeof SecretsSchema>;
 
@@ -46,7 +49,11 @@ export function loadOrCreateSecrets(file: string, appserviceIds: readonly string
     } catch (e) {
       throw new ConfigError(file, "", `not valid JSON (${(e as Error).message}); restore it from the backup`);
     }
-    for (const key of ["admin_api_token", "session_secret", "mail_verp_secret", "video_secret"]) {
+    if (raw.livekit_api_key === undefined) {
+      raw.livekit_api_key = `API${randomBytes(6).toString("hex")}`;
+      changed = true;
+    }
+    for (const key of ["admin_api_token", "session_secret", "mail_verp_secret", "video_secret", "livekit_api_secret"]) {
       if (raw[key] === undefined) {
         raw[key] = newToken();
         changed = true;
@@ -67,6 +74,8 @@ export function loadOrCreateSecrets(file: string, appserviceIds: readonly string
       mail_dkim_private_key: newDkimKey(),
       mail_verp_secret: newToken(),
       video_secret: newToken(),
+      livekit_api_key: `API${randomBytes(6).toString("hex")}`,
+      livekit_api_secret: newToken(),
       appservices: {},
     };
   }

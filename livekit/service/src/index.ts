@@ -2,3 +2,4 @@
 export { startVideoService, videoServiceApp, type RunningVideoService } from "./app.ts";
 export { VideoServiceConfigSchema, type VideoServiceConfig } from "./config.ts";
 export * as token from "./token/index.ts";
+export { devConfig, productionConfig, randomKeys } from "./config/livekit-config.ts";

@@ -81,6 +81,20 @@ export class OutboxSender extends RoomOrderedWorker<Row> {
   }
 }
 
+/** The content key that carries an outbox message's transaction id (so a resend can find it). */
+export const TXN_KEY = "de.schulhof.txn";
+
+/** The event id of a message this client already sent with `txn`, among the room's latest events, or null. */
+async function findSent(client: ReturnType<AppserviceMatrix["as"]>, roomId: string, eventType: string, txn: string): Promise<string | null> {
+  const filter = JSON.stringify({ types: [eventType], senders: [client.getUserId()] });
+  const page = await client.http.authedRequest<{ chunk: { event_id: string; content?: Record<string, unknown> }[] }>(
+    Method.Get,
+    `/rooms/${encodeURIComponent(roomId)}/messages`,
+    { dir: "b", limit: "100", filter },
+  );
+  return page.chunk.find((e) => e.content?.[TXN_KEY] === txn)?.event_id ?? null;
+}
+
 async function sendOne(db: Db, matrix: AppserviceMatrix, log: Logger, row: Row): Promise<"done" | "retry"> {
   const a = row.action;
   const client = a.asUser === undefined ? matrix.bot : matrix.as(a.asUser);
@@ -90,8 +104,17 @@ async function sendOne(db: Db, matrix: AppserviceMatrix, log: Logger, row: Row):
     const enc = encodeURIComponent;
     let result = "";
     if (a.kind === "message") {
-      const path = `/rooms/${enc(a.roomId)}/send/${enc(a.eventType)}/${enc(outboxTxnId(row.seq, row.cause))}`;
-      result = (await client.http.authedRequest<{ event_id: string }>(Method.Put, path, undefined, a.content)).event_id;
+      const txn = outboxTxnId(row.seq, row.cause);
+      // Synapse forgets transaction ids when it restarts: after a failed attempt whose outcome is
+      // unknown (the homeserver may have stored the event before it went down), look for the event
+      // by the transaction id it carries before sending it again.
+      const earlier = row.attempts > 0 ? await findSent(client, a.roomId, a.eventType, txn) : null;
+      if (earlier !== null) {
+        result = earlier;
+      } else {
+        const path = `/rooms/${enc(a.roomId)}/send/${enc(a.eventType)}/${enc(txn)}`;
+        result = (await client.http.authedRequest<{ event_id: string }>(Method.Put, path, undefined, { ...a.content, [TXN_KEY]: txn })).event_id;
+      }
     } else if (a.kind === "state") {
       const path = `/rooms/${enc(a.roomId)}/state/${enc(a.eventType)}/${enc(a.stateKey)}`;
       result = (await client.http.authedRequest<{ event_id: string }>(Method.Put, path, undefined, a.content)).event_id;

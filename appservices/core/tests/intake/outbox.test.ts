@@ -22,6 +22,7 @@ interface Call {
 
 let db: Db;
 let calls: Call[] = [];
+let stored: (Call & { eventId: string })[] = [];
 /** Decides whether the fake homeserver fails a call: an error to throw, or undefined to answer. */
 let failWith: (call: Call) => Error | undefined = () => undefined;
 let sender: OutboxSender | null = null;
@@ -31,12 +32,20 @@ function fakeClient(user: string): unknown {
   const answer = (call: Call): { event_id: string } => {
     calls.push(call);
     const e = failWith(call);
+    // `stored`: the homeserver kept the event but the answer was lost (it went down in between).
+    if (e === undefined || (e as { stored?: boolean }).stored === true) stored.push({ ...call, eventId: `$sent${calls.length}` });
     if (e !== undefined) throw e;
     return { event_id: `$sent${calls.length}` };
   };
   return {
+    getUserId: () => user,
     http: {
       authedRequest: async (method: string, path: string, _query: unknown, body: Record<string, unknown>) => {
+        const messages = /^\/rooms\/([^/]+)\/messages$/.exec(path);
+        if (messages !== null) {
+          const roomId = decodeURIComponent(messages[1] ?? "");
+          return { chunk: stored.filter((c) => c.kind === "message" && c.roomId === roomId && c.user === user).map((c) => ({ event_id: c.eventId, content: c.content })).reverse() };
+        }
         const send = /^\/rooms\/([^/]+)\/send\/([^/]+)\/([^/]+)$/.exec(path);
         if (send !== null) {
           const [, roomId = "", eventType = "", txnId = ""] = send.map(decodeURIComponent);
@@ -62,6 +71,7 @@ after(() => db.close());
 beforeEach(async () => {
   await db.query("DELETE FROM intake_outbox");
   calls = [];
+  stored = [];
   failWith = () => undefined;
 });
 
@@ -209,6 +219,23 @@ describe("OutboxSender", () => {
     },
   );
 
+  it("does not send a message twice when the homeserver stored it but went down before answering (its txn ids are gone after a restart)", async (t) => {
+    t.after(stop);
+    let first = true;
+    failWith = (call) => {
+      if (call.kind === "message" && first) {
+        first = false;
+        return Object.assign(new MatrixError({ errcode: "M_UNKNOWN", error: "Bad gateway" }, 502), { stored: true });
+      }
+      return undefined;
+    };
+    await enqueue(db, "$lost", message("!r:x", "nur einmal"));
+    start();
+    await waitFor(allSent, 5000, "the retry");
+    assert.equal(stored.filter((c) => c.kind === "message" && c.content?.body === "nur einmal").length, 1, "stored once");
+    assert.equal(calls.filter((c) => c.kind === "message").length, 1, "not sent again: found by its transaction id");
+  });
+
   it("sends state events and joins, as the user the action names", async (t) => {
     t.after(stop);
     const teacher = "@lehrer:schule.example.de";
@@ -220,7 +247,7 @@ describe("OutboxSender", () => {
     assert.deepEqual(calls, [
       { user: teacher, kind: "state", roomId: "!a:x", eventType: "m.room.topic", content: { topic: "Mathe" }, stateKey: "" },
       { user: teacher, kind: "join", roomId: "!a:x", method: Method.Post, path: "/join/!a%3Ax" },
-      { user: teacher, kind: "message", roomId: "!a:x", eventType: "m.room.message", content: { msgtype: "m.notice", body: "hallo" }, txnId: calls[2]?.txnId },
+      { user: teacher, kind: "message", roomId: "!a:x", eventType: "m.room.message", content: { msgtype: "m.notice", body: "hallo", "de.schulhof.txn": calls[2]?.txnId }, txnId: calls[2]?.txnId },
       { user: BOT, kind: "join", roomId: "!a:x", method: Method.Post, path: "/join/!a%3Ax" },
     ]);
     assert.equal((await rowFor("$s")).result, "$sent1");
