@@ -8,6 +8,7 @@ import { MatrixError } from "matrix-js-sdk";
 import { testEnv } from "./harness/env.ts";
 import { joinAsParticipant, type TestParticipant } from "./harness/livekit.ts";
 import { eventually, newUser, type TestUser } from "./harness/users.ts";
+import { replyFrom } from "./harness/rooms.ts";
 
 const video = (): string => testEnv().videoUrl;
 
@@ -124,6 +125,27 @@ describe("video lessons with a real LiveKit", { concurrency: false }, () => {
     await student.waitForTrackMuted(student.audioSid, 15_000);
     assert.equal((await moderate({ room_id: room, action: "remove", identity: student.identity })).status, 200);
     await student.waitForDisconnect(15_000);
+  });
+
+  it("lets teachers change a room's video settings with !video in any client, and refuses students", async () => {
+    const schule = `@schule:${testEnv().serverName}`;
+    const chem = (await admin.client.createRoom({ name: "Chemie 9z", power_level_content_override: { users: { [teacher.userId]: 50, [schule]: 100 } } })).room_id;
+    for (const x of [teacher, s1]) {
+      await admin.client.invite(chem, x.userId);
+      await x.client.joinRoom(chem);
+    }
+    await admin.client.invite(chem, schule);
+    await eventually("school bot joined", async () => (schule in (await admin.client.getJoinedRoomMembers(chem)).joined ? true : undefined));
+    const on = await teacher.client.sendTextMessage(chem, "!video warteraum an");
+    assert.match((await replyFrom(schule, teacher, chem, on.event_id)).body, /Warteraum an/);
+    await eventually("lobby setting in the room", async () => {
+      const c = (await teacher.client.getStateEvent(chem, "de.schulhof.video.settings" as never, "").catch(() => ({}))) as { lobby?: boolean };
+      return c.lobby === true ? true : undefined;
+    });
+    const denied = await s1.client.sendTextMessage(chem, "!video bildschirm an");
+    assert.match((await replyFrom(schule, s1, chem, denied.event_id)).body, /nur Lehrkräfte/);
+    const status = await s1.client.sendTextMessage(chem, "!video");
+    assert.match((await replyFrom(schule, s1, chem, status.event_id)).body, /Warteraum an, Bildschirm teilen für Schüler:innen nicht erlaubt/);
   });
 
   it("keeps students in the lobby when the room says so, until the teacher admits them", async () => {

@@ -1,5 +1,5 @@
 // The school appservice (`@schule`): provisioning from the roster, the school bot's commands, the admin API.
-import { videoRoutes } from "./api/video.ts";
+import { videoMembership, videoRoutes } from "./api/video.ts";
 import { asIntakeError, noticeContent, SynapseAdmin, type AppserviceDefinition, type HandlerContext, type MatrixEvent } from "@schulhof/core";
 import { adminRoutes } from "./api/admin.ts";
 import { handleCommand, parseCommand, type CommandPort } from "./bot/commands.ts";
@@ -36,6 +36,19 @@ export const schoolAppservice: AppserviceDefinition<SchoolAppserviceConfig> = {
         return p === null ? null : { role: p.role, className: p.className, courses: p.courses };
       },
       roomsOf: (userId) => roomsOfUser(hctx.tx, userId),
+      ...(config.videoSecret === null
+        ? {}
+        : {
+            video: {
+              async read(roomId: string, userId: string) {
+                const m = await videoMembership(admin, roomId, userId);
+                return { power: m.power, settings: m.settings };
+              },
+              async write(roomId: string, settings: Record<string, unknown>) {
+                await hctx.enqueue({ kind: "state", roomId, eventType: "de.schulhof.video.settings", stateKey: "", content: settings });
+              },
+            },
+          }),
     });
     return {
       async handle(event, hctx) {

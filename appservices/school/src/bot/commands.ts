@@ -1,6 +1,6 @@
 // Bot commands of `@schule` for any Matrix client: German names with English aliases; replies in the asker's language.
 import type { MatrixEvent } from "@schulhof/core";
-import { CALENDAR_HELP, HELP, HOMEWORK_HELP, ROLE, ROOMS, WHOAMI, type Lang } from "./texts.ts";
+import { CALENDAR_HELP, HELP, HOMEWORK_HELP, ROLE, ROOMS, VIDEO, WHOAMI, type Lang } from "./texts.ts";
 
 /** What commands need: a way to answer, and read access to the school's projection. */
 export interface CommandPort {
@@ -13,9 +13,14 @@ export interface CommandPort {
   homework: boolean;
   /** Also list the calendar and exam bots' commands. */
   calendar?: boolean;
+  /** The room's video settings and the asker's power level (when the school has video). */
+  video?: {
+    read(roomId: string, userId: string): Promise<{ power: number; settings: Record<string, unknown> }>;
+    write(roomId: string, settings: Record<string, unknown>): Promise<void>;
+  };
 }
 
-type Command = "help" | "whoami" | "rooms";
+type Command = "help" | "whoami" | "rooms" | "video";
 
 const NAMES: Record<string, { cmd: Command; lang: Lang | null }> = {
   hilfe: { cmd: "help", lang: "de" },
@@ -25,6 +30,8 @@ const NAMES: Record<string, { cmd: Command; lang: Lang | null }> = {
   räume: { cmd: "rooms", lang: "de" },
   raeume: { cmd: "rooms", lang: "de" },
   rooms: { cmd: "rooms", lang: "en" },
+  video: { cmd: "video", lang: null },
+  videostunde: { cmd: "video", lang: "de" },
 };
 
 const escapeHtml = (s: string): string => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
@@ -62,6 +69,32 @@ export async function handleCommand(event: MatrixEvent, port: CommandPort): Prom
     case "whoami": {
       const p = await port.personOf(event.sender);
       const text = p === null ? WHOAMI[lang].unknown : WHOAMI[lang].line(ROLE[lang][p.role] ?? p.role, p.className, p.courses);
+      await port.reply(event.room_id, event.event_id, text, escapeHtml(text));
+      return true;
+    }
+    case "video": {
+      if (port.video === undefined) return false;
+      const lang2: Lang = /\b(on|off|lobby|screen)\b/i.test(parsed.args) ? "en" : lang;
+      const [what = "", onOff = ""] = parsed.args.trim().toLowerCase().split(/\s+/);
+      const { power, settings } = await port.video.read(event.room_id, event.sender);
+      const t = VIDEO[lang2];
+      if (what === "") {
+        const text = t.status(settings.lobby === true, settings.students_screen_share === true);
+        await port.reply(event.room_id, event.event_id, text, escapeHtml(text));
+        return true;
+      }
+      const key = what === "warteraum" || what === "lobby" ? "lobby" : what === "bildschirm" || what === "screen" ? "students_screen_share" : null;
+      const value = onOff === "an" || onOff === "on" ? true : onOff === "aus" || onOff === "off" ? false : null;
+      if (key === null || value === null) {
+        await port.reply(event.room_id, event.event_id, t.usage, escapeHtml(t.usage));
+        return true;
+      }
+      if (power < 50) {
+        await port.reply(event.room_id, event.event_id, t.teachersOnly, escapeHtml(t.teachersOnly));
+        return true;
+      }
+      await port.video.write(event.room_id, { ...settings, [key]: value });
+      const text = t.changed(key === "lobby", value);
       await port.reply(event.room_id, event.event_id, text, escapeHtml(text));
       return true;
     }

@@ -71,6 +71,7 @@ export const CALENDAR_HELP: Record<Lang, [string, string][]> = {
     ["!abo (!feed)", "Link zum Kalender-Abo fürs Handy"],
     ["!klausur DATUM STUNDEN ART (!exam)", "Klausur im Kursraum beantragen (Lehrkräfte)"],
     ["!klausuren (!exams)", "geplante Klausuren der Klasse/Stufe"],
+    ["!video [warteraum|bildschirm an|aus]", "Videostunde: Einstellungen des Raums (Lehrkräfte ändern sie)"],
   ],
   en: [
     ["!today (!heute)", "your events today"],
@@ -79,5 +80,23 @@ export const CALENDAR_HELP: Record<Lang, [string, string][]> = {
     ["!feed (!abo)", "link to subscribe to your calendar on a phone"],
     ["!exam DATE PERIODS KIND (!klausur)", "request an exam in the course room (teachers)"],
     ["!exams (!klausuren)", "planned exams of the class/year group"],
+    ["!video [lobby|screen on|off]", "video lesson: the room's settings (teachers change them)"],
   ],
+};
+
+/** `!video`: the room's video settings, changed by its teachers. */
+export const VIDEO: Record<Lang, { status: (lobby: boolean, screen: boolean) => string; usage: string; teachersOnly: string; changed: (lobby: boolean, on: boolean) => string }> = {
+  de: {
+    status: (lobby, screen) =>
+      `Videostunde in diesem Raum: Warteraum ${lobby ? "an" : "aus"}, Bildschirm teilen für Schüler:innen ${screen ? "erlaubt" : "nicht erlaubt"}. Beitreten: den Anruf des Raums starten (Web-App oder Element).`,
+    usage: "So geht's: !video warteraum an|aus, !video bildschirm an|aus",
+    teachersOnly: "Das dürfen nur Lehrkräfte dieses Raums.",
+    changed: (lobby, on) => (lobby ? `Warteraum ${on ? "an: Schüler:innen warten, bis eine Lehrkraft sie hereinlässt." : "aus."}` : `Bildschirm teilen für Schüler:innen ${on ? "erlaubt" : "nicht erlaubt"}.`),
+  },
+  en: {
+    status: (lobby, screen) => `Video lesson in this room: lobby ${lobby ? "on" : "off"}, screen sharing for students ${screen ? "allowed" : "not allowed"}. Join: start the room's call (web app or Element).`,
+    usage: "Usage: !video lobby on|off, !video screen on|off",
+    teachersOnly: "Only teachers of this room may do that.",
+    changed: (lobby, on) => (lobby ? `Lobby ${on ? "on: students wait until a teacher lets them in." : "off."}` : `Screen sharing for students ${on ? "allowed" : "not allowed"}.`),
+  },
 };
