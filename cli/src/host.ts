@@ -1,13 +1,12 @@
 // The appservice host: runs the school's appservices in one Node process, one port each (or one alone, to scale out).
 import { join, resolve } from "node:path";
-import { startAppservice, type DbConfig, type Logger, type RunningAppservice } from "@schulhof/core";
+import { ConfigError, startAppservice, type DbConfig, type Logger, type RunningAppservice, type RuntimeConfig } from "@schulhof/core";
 import type { GeneratedSchool } from "@schulhof/homeserver-config";
 import { SchoolAppserviceConfigSchema, schoolAppservice } from "@schulhof/school";
 import { HomeworkConfigSchema, homeworkAppservice } from "@schulhof/homework";
 import { CalendarConfigSchema, calendarAppservice } from "@schulhof/calendar";
 import { MailBridgeConfigSchema, mailAppservice, policy as mailPolicy } from "@schulhof/mail";
 import { readFileSync } from "node:fs";
-import { ConfigError } from "@schulhof/core";
 
 /** The database of one appservice: its own PGlite folder, or its own schema in the shared PostgreSQL. */
 export function dbFor(gen: GeneratedSchool, appservice: string): DbConfig {
@@ -26,27 +25,28 @@ export async function startHost(gen: GeneratedSchool, opts: { only?: string[]; l
   const running: RunningAppservice[] = [];
   const hsUrl = homeserverUrlOf(gen);
   const wanted = (id: string): boolean => opts.only === undefined || opts.only.includes(id);
-  const tokens = (id: string): { as_token: string; hs_token: string } => {
+  /** Where and as whom appservice `id` runs: its registration's bot and tokens, its port, its database. */
+  const runtimeFor = (id: "school" | "homework" | "calendar" | "mail"): RuntimeConfig => {
     const t = gen.secrets.appservices[id];
-    if (t === undefined) throw new Error(`no tokens for appservice ${id} in ${gen.secretsFile}`);
-    return t;
+    const spec = gen.appservices.find((a) => a.id === id);
+    if (t === undefined || spec === undefined) throw new Error(`no registration or tokens for appservice ${id} in ${gen.secretsFile}`);
+    const listen = gen.school.appservices[id];
+    return {
+      identity: { homeserverUrl: hsUrl, serverName: gen.school.homeserver.server_name, asToken: t.as_token, botLocalpart: spec.botLocalpart },
+      registrationId: id,
+      hsToken: t.hs_token,
+      bind: listen.bind,
+      port: listen.port,
+      db: dbFor(gen, id),
+    };
   };
   try {
     const school = gen.school.appservices.school;
     if (school.enabled && wanted("school")) {
-      const t = tokens("school");
-      const spec = gen.appservices.find((a) => a.id === "school");
       running.push(
         await startAppservice(
           schoolAppservice,
-          {
-            identity: { homeserverUrl: hsUrl, serverName: gen.school.homeserver.server_name, asToken: t.as_token, botLocalpart: spec?.botLocalpart ?? "schule" },
-            registrationId: "school",
-            hsToken: t.hs_token,
-            bind: school.bind,
-            port: school.port,
-            db: dbFor(gen, "school"),
-          },
+          runtimeFor("school"),
           SchoolAppserviceConfigSchema.parse({
             schoolName: gen.school.school.name,
             schoolState: gen.school.school.state,
@@ -69,18 +69,10 @@ export async function startHost(gen: GeneratedSchool, opts: { only?: string[]; l
     }
     const homework = gen.school.appservices.homework;
     if (homework.enabled && wanted("homework")) {
-      const t = tokens("homework");
       running.push(
         await startAppservice(
           homeworkAppservice,
-          {
-            identity: { homeserverUrl: hsUrl, serverName: gen.school.homeserver.server_name, asToken: t.as_token, botLocalpart: "hausaufgaben" },
-            registrationId: "homework",
-            hsToken: t.hs_token,
-            bind: homework.bind,
-            port: homework.port,
-            db: dbFor(gen, "homework"),
-          },
+          runtimeFor("homework"),
           HomeworkConfigSchema.parse({
             serverName: gen.school.homeserver.server_name,
             language: gen.school.school.language,
@@ -95,18 +87,10 @@ export async function startHost(gen: GeneratedSchool, opts: { only?: string[]; l
     }
     const calendar = gen.school.appservices.calendar;
     if (calendar.enabled && wanted("calendar")) {
-      const t = tokens("calendar");
       running.push(
         await startAppservice(
           calendarAppservice,
-          {
-            identity: { homeserverUrl: hsUrl, serverName: gen.school.homeserver.server_name, asToken: t.as_token, botLocalpart: "kalender" },
-            registrationId: "calendar",
-            hsToken: t.hs_token,
-            bind: calendar.bind,
-            port: calendar.port,
-            db: dbFor(gen, "calendar"),
-          },
+          runtimeFor("calendar"),
           CalendarConfigSchema.parse({
             serverName: gen.school.homeserver.server_name,
             language: gen.school.school.language,
@@ -124,7 +108,6 @@ export async function startHost(gen: GeneratedSchool, opts: { only?: string[]; l
     }
     const mail = gen.school.appservices.mail;
     if (mail.enabled && wanted("mail")) {
-      const t = tokens("mail");
       const m = gen.school.mail;
       const file = join(gen.dataDir, "school.yaml");
       const policy = mailPolicy.MailPolicySchema.safeParse(m.policy);
@@ -139,14 +122,7 @@ export async function startHost(gen: GeneratedSchool, opts: { only?: string[]; l
       running.push(
         await startAppservice(
           mailAppservice,
-          {
-            identity: { homeserverUrl: hsUrl, serverName: gen.school.homeserver.server_name, asToken: t.as_token, botLocalpart: "mail" },
-            registrationId: "mail",
-            hsToken: t.hs_token,
-            bind: mail.bind,
-            port: mail.port,
-            db: dbFor(gen, "mail"),
-          },
+          runtimeFor("mail"),
           MailBridgeConfigSchema.parse({
             serverName: gen.school.homeserver.server_name,
             mailDomain: gen.school.school.mail_domain,

@@ -96,6 +96,7 @@ export async function globalSetup(): Promise<void> {
     homeworkUrl: `http://127.0.0.1:${homeworkPort}`,
     calendarUrl: `http://127.0.0.1:${calendarPort}`,
     videoUrl: `http://127.0.0.1:${video.port}`,
+    videoSecret: gen.secrets.video_secret,
     livekit: { url: livekit.url, httpUrl: livekit.httpUrl, apiKey: livekit.apiKey, apiSecret: livekit.apiSecret },
     homeworkRestart: { port: hwRestartPort, asToken: hwTokens.as_token, hsToken: hwTokens.hs_token, dbUrl: hwRestartDb, botUserId: `@_hwtest:${serverName}` },
     sessionSecret: gen.secrets.session_secret,

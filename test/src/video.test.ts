@@ -127,6 +127,25 @@ describe("video lessons with a real LiveKit", { concurrency: false }, () => {
     await student.waitForDisconnect(15_000);
   });
 
+  it("answers the school's membership and directory questions only with the right secret, and only about its own people", async () => {
+    const env = testEnv();
+    const base = env.schoolApiUrl.replace(/\/admin$/, "");
+    const q = (userId: string): string => `${base}/video/membership?${new URLSearchParams({ room_id: room, user_id: userId })}`;
+    assert.equal((await fetch(q(s1.userId))).status, 401);
+    assert.equal((await fetch(q(s1.userId), { headers: { authorization: "Bearer falsch" } })).status, 401);
+    const ok = (await (await fetch(q(s1.userId), { headers: { authorization: `Bearer ${env.videoSecret}` } })).json()) as { joined: boolean; power: number };
+    assert.deepEqual([ok.joined, ok.power], [true, 0]);
+    const t = (await (await fetch(q(teacher.userId), { headers: { authorization: `Bearer ${env.videoSecret}` } })).json()) as { power: number };
+    assert.equal(t.power, 50);
+    assert.equal((await fetch(q("@jemand:andere-schule.test"), { headers: { authorization: `Bearer ${env.videoSecret}` } })).status, 400);
+    // The admin token of the school API is another secret: it does not open the membership endpoint, nor the video secret the directory.
+    assert.equal((await fetch(q(s1.userId), { headers: { authorization: `Bearer ${env.adminApiToken}` } })).status, 401);
+    assert.equal((await fetch(`${env.schoolApiUrl}/directory`, { headers: { authorization: `Bearer ${env.videoSecret}` } })).status, 401);
+    const dir = await fetch(`${env.schoolApiUrl}/directory`, { headers: { authorization: `Bearer ${env.adminApiToken}` } });
+    assert.equal(dir.status, 200);
+    assert.ok(Array.isArray(((await dir.json()) as { people: unknown[] }).people));
+  });
+
   it("lets teachers change a room's video settings with !video in any client, and refuses students", async () => {
     const schule = `@schule:${testEnv().serverName}`;
     const chem = (await admin.client.createRoom({ name: "Chemie 9z", power_level_content_override: { users: { [teacher.userId]: 50, [schule]: 100 } } })).room_id;

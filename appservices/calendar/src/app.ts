@@ -1,6 +1,5 @@
 // The calendar appservice (`@kalender`, `@klausuren`): calendars, feeds, reminders and exam planning.
-import { timingSafeEqual } from "node:crypto";
-import { asIntakeError, serverOf, type AppserviceDefinition, type MatrixEvent } from "@schulhof/core";
+import { asIntakeError, requireBearer, serverOf, type AppserviceDefinition, type MatrixEvent } from "@schulhof/core";
 import { CalendarConfigSchema, type CalendarConfig } from "./config.ts";
 import { CAL_EVENT, DEFAULT_PERIOD_TIMES, EXAM, STATE_TYPES, type CalendarEnv } from "./domain.ts";
 import { onCalendarEvent, onExamState, onRoomState } from "./handlers.ts";
@@ -87,13 +86,7 @@ export const calendarAppservice: AppserviceDefinition<CalendarConfig> = {
       },
       routes(app) {
         calendarApi(app, ctx, env, { homeservers: config.trustedHomeservers, feedCacheEntries: config.feedCacheEntries });
-        app.post(`${API_PREFIX}/admin/reindex`, async (req, res) => {
-          const given = Buffer.from(req.headers.authorization ?? "");
-          const expected = Buffer.from(`Bearer ${config.adminApiToken}`);
-          if (given.length !== expected.length || !timingSafeEqual(given, expected)) {
-            res.status(401).json({ errcode: "M_UNKNOWN_TOKEN", error: "Unbekanntes Admin-Token / unknown admin token" });
-            return;
-          }
+        app.post(`${API_PREFIX}/admin/reindex`, requireBearer(config.adminApiToken), async (_req, res) => {
           try {
             res.json({ rooms: await reindexCalendar(ctx.db, ctx.matrix, env) });
           } catch (e) {

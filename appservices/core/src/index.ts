@@ -23,3 +23,4 @@ export { issueSession, verifySession, assertSessionSecret, DEFAULT_SESSION_TTL_M
 export { openIdRoutes, requireUser, userOf, sendError, langOf, type OpenIdRouteOptions } from "./openid/index.ts";
 export { OPENID_ERROR_CODES, type OpenIdErrorKind } from "./openid/index.ts";
 export { noticeContent } from "./matrix/content.ts";
+export { requireBearer } from "./http.ts";

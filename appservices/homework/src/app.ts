@@ -1,10 +1,9 @@
 // The homework appservice (`@hausaufgaben`): assignments, private submissions, feedback, reminders and the API.
-import { asIntakeError, type AppserviceDefinition, type MatrixEvent } from "@schulhof/core";
+import { asIntakeError, requireBearer, type AppserviceDefinition, type MatrixEvent } from "@schulhof/core";
 import { HomeworkConfigSchema, type HomeworkConfig } from "./config.ts";
 import { ASSIGNMENT, EXTENSION, FEEDBACK, SUBMISSION, SUBMISSION_ROOM } from "./domain/schema.ts";
 import { handleCommand, isHomeworkCommand, type RoomReader } from "./bot/commands.ts";
 import { MESSAGE_TYPES, onAssignment, onExtension, onFeedback, onRoomState, onSubmission, onSubmissionRoomMarker, STATE_TYPES, type HomeworkEnv } from "./handlers.ts";
-import { timingSafeEqual } from "node:crypto";
 import { API_PREFIX, homeworkApi } from "./api/routes.ts";
 import { reindexHomework } from "./reindex.ts";
 import { HOMEWORK_MIGRATIONS } from "./store/migrations.ts";
@@ -85,13 +84,7 @@ export const homeworkAppservice: AppserviceDefinition<HomeworkConfig> = {
       },
       routes(app) {
         homeworkApi(app, ctx, { sessionSecret: config.sessionSecret, homeservers: config.trustedHomeservers });
-        app.post(`${API_PREFIX}/admin/reindex`, async (req, res) => {
-          const given = Buffer.from(req.headers.authorization ?? "");
-          const expected = Buffer.from(`Bearer ${config.adminApiToken}`);
-          if (given.length !== expected.length || !timingSafeEqual(given, expected)) {
-            res.status(401).json({ errcode: "M_UNKNOWN_TOKEN", error: "Unbekanntes Admin-Token / unknown admin token" });
-            return;
-          }
+        app.post(`${API_PREFIX}/admin/reindex`, requireBearer(config.adminApiToken), async (_req, res) => {
           try {
             res.json({ rooms: await reindexHomework(ctx.db, ctx.matrix, env) });
           } catch (e) {

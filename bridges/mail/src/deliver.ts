@@ -5,6 +5,12 @@ import { parseMail, threadKeys, normaliseSubject, toMatrixMessage, type ParsedMa
 import type { AddressBook } from "./addresses/index.ts";
 import { addThreadKeys, createConversationRoom, ensurePuppet, roomForThread, saveConversation } from "./conversations.ts";
 import type { Directory } from "./directory.ts";
+import { markDelivered, markInboundRetry, nextInbound, type InboundRow } from "./inbound/index.ts";
+
+/** Mail of one conversation: the same envelope sender and recipients. */
+function conversationKey(mailFrom: string, rcptTo: readonly string[]): string {
+  return `${mailFrom.toLowerCase()}\0${rcptTo.map((r) => r.toLowerCase()).sort().join(",")}`;
+}
 
 export interface DeliverEnv {
   serverName: string;
@@ -15,16 +21,6 @@ export interface DeliverEnv {
   isBounceAddress: (rcpt: string) => boolean;
   backoffBaseMs: number;
   maxUploadBytes: number;
-}
-
-interface Row {
-  id: string | number;
-  mail_from: string;
-  rcpt_to: unknown;
-  dmarc: string;
-  auth?: unknown;
-  raw: Buffer | Uint8Array;
-  attempts: number;
 }
 
 /** The local users a message goes to: people, members of groups, admins for postmaster/abuse. */
@@ -48,22 +44,13 @@ const DMARC: Record<string, DmarcResult> = { pass: "pass", fail: "fail", none: "
  * own conversation until the retry. Returns how many were delivered.
  */
 export async function runInbound(ctx: AppserviceContext, env: DeliverEnv, directory: Directory, concurrency = 8): Promise<number> {
-  const rows = (
-    await ctx.db.query<Row>(`SELECT id, mail_from, rcpt_to, dmarc, auth, raw, attempts FROM inbound WHERE state = 'queued' AND next_attempt_at <= now() ORDER BY id LIMIT 400`)
-  ).rows;
+  const rows = await nextInbound(ctx.db, 400);
   if (rows.length === 0) return 0;
-  const groups = new Map<string, Row[]>();
-  for (const row of rows) {
-    const rcpts = (typeof row.rcpt_to === "string" ? JSON.parse(row.rcpt_to) : row.rcpt_to) as string[];
-    const key = `${row.mail_from.toLowerCase()}\0${[...rcpts].map((r) => r.toLowerCase()).sort().join(",")}`;
-    groups.set(key, [...(groups.get(key) ?? []), row]);
-  }
+  const groups = new Map<string, InboundRow[]>();
+  for (const row of rows) groups.set(conversationKey(row.mailFrom, row.rcptTo), [...(groups.get(conversationKey(row.mailFrom, row.rcptTo)) ?? []), row]);
   // Later mail of a conversation that has earlier mail still waiting for a retry must wait too.
   const waiting = await ctx.db.query<{ mail_from: string; rcpt_to: unknown }>(`SELECT DISTINCT mail_from, rcpt_to FROM inbound WHERE state = 'queued' AND next_attempt_at > now()`);
-  for (const w of waiting.rows) {
-    const rcpts = (typeof w.rcpt_to === "string" ? JSON.parse(w.rcpt_to) : w.rcpt_to) as string[];
-    groups.delete(`${w.mail_from.toLowerCase()}\0${[...rcpts].map((r) => r.toLowerCase()).sort().join(",")}`);
-  }
+  for (const w of waiting.rows) groups.delete(conversationKey(w.mail_from, (typeof w.rcpt_to === "string" ? JSON.parse(w.rcpt_to) : w.rcpt_to) as string[]));
   const book = await directory.get();
   let done = 0;
   const queue = [...groups.values()];
@@ -75,12 +62,7 @@ export async function runInbound(ctx: AppserviceContext, env: DeliverEnv, direct
             await deliverOne(ctx, env, book, directory.admins(), row);
             done++;
           } catch (e) {
-            const wait = Math.min(env.backoffBaseMs * 2 ** Math.min(row.attempts, 10), 300_000);
-            await ctx.db.query(`UPDATE inbound SET attempts = attempts + 1, last_error = $2, next_attempt_at = now() + ($3::text || ' milliseconds')::interval WHERE id = $1`, [
-              row.id,
-              String((e as Error).message ?? e).slice(0, 1000),
-              String(wait),
-            ]);
+            await markInboundRetry(ctx.db, row.id, String((e as Error).message ?? e), Math.min(env.backoffBaseMs * 2 ** Math.min(row.attempts, 10), 300_000));
             ctx.log.warn({ err: e, inbound: row.id }, "mail delivery to Matrix failed; retried later (later mail of the conversation waits)");
             break;
           }
@@ -92,20 +74,20 @@ export async function runInbound(ctx: AppserviceContext, env: DeliverEnv, direct
   return done;
 }
 
-async function deliverOne(ctx: AppserviceContext, env: DeliverEnv, book: AddressBook, admins: readonly string[], row: Row): Promise<void> {
-  const raw = Buffer.from(row.raw);
-  const rcpts = (typeof row.rcpt_to === "string" ? JSON.parse(row.rcpt_to) : row.rcpt_to) as string[];
+async function deliverOne(ctx: AppserviceContext, env: DeliverEnv, book: AddressBook, admins: readonly string[], row: InboundRow): Promise<void> {
+  const raw = row.raw;
+  const rcpts = row.rcptTo;
   const bounces = rcpts.filter((r) => env.isBounceAddress(r));
   for (const b of bounces) await env.onBounceRcpt(raw, b);
   const others = rcpts.filter((r) => !env.isBounceAddress(r));
   if (others.length === 0) {
-    await ctx.db.query(`UPDATE inbound SET state = 'delivered', delivered_at = now() WHERE id = $1`, [row.id]);
+    await markDelivered(ctx.db, row.id);
     return;
   }
   const mail = await parseMail(raw);
-  const fromAddr = (mail.from?.address ?? row.mail_from).toLowerCase() || `mailer-daemon@${env.mailDomain}`;
+  const fromAddr = (mail.from?.address ?? row.mailFrom).toLowerCase() || `mailer-daemon@${env.mailDomain}`;
   // Mail written in Matrix to school addresses: its author gets no copy.
-  const auth = (typeof row.auth === "string" ? JSON.parse(row.auth) : (row.auth ?? {})) as { internal?: string };
+  const auth = row.auth as unknown as { internal?: string };
   const users = localRecipients(book, admins, others).filter((u) => u !== auth.internal);
   const puppet = await ensurePuppet(ctx.db, ctx.matrix, env.serverName, fromAddr, mail.from?.name ?? "");
   const keys = threadKeys(mail);
@@ -148,12 +130,12 @@ async function deliverOne(ctx: AppserviceContext, env: DeliverEnv, book: Address
       await tx.query(`INSERT INTO deliveries (inbound_id, local_user, room_id) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING`, [row.id, user, roomId]);
       await tx.query(`INSERT INTO delivered_ids (local_user, message_id) VALUES ($1, $2) ON CONFLICT DO NOTHING`, [user, mail.messageId.toLowerCase()]);
     }
-    await tx.query(`UPDATE inbound SET state = 'delivered', delivered_at = now(), last_error = NULL WHERE id = $1`, [row.id]);
+    await markDelivered(tx, row.id);
   });
 }
 
 /** Uploads the attachments once (recorded per part), inline images for the HTML, the rest as file messages. */
-async function uploads(ctx: AppserviceContext, row: Row, mail: ParsedMail, maxBytes: number): Promise<{ cid: Record<string, string>; files: Record<string, unknown>[]; dropped: number }> {
+async function uploads(ctx: AppserviceContext, row: InboundRow, mail: ParsedMail, maxBytes: number): Promise<{ cid: Record<string, string>; files: Record<string, unknown>[]; dropped: number }> {
   const cid: Record<string, string> = {};
   const files: Record<string, unknown>[] = [];
   let dropped = 0;

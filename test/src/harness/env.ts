@@ -19,6 +19,8 @@ export interface TestEnv {
   calendarUrl: string;
   /** The video token service (MSC4195) and the livekit-server behind it. */
   videoUrl: string;
+  /** The school's secret for the token service's membership questions. */
+  videoSecret: string;
   livekit: { url: string; httpUrl: string; apiKey: string; apiSecret: string };
   /** A second homework appservice (own bot `@_hwtest`) that the restart test starts and kills itself. */
   homeworkRestart: { port: number; asToken: string; hsToken: string; dbUrl: string; botUserId: string };

@@ -1,7 +1,6 @@
 // The school appservice's admin HTTP API: roster import (streamed progress) and reindex, for the CLI and, later, the web client.
-import { timingSafeEqual } from "node:crypto";
-import express, { type Express, type Request, type Response } from "express";
-import { isSchulhofError, type AppserviceContext, type SynapseAdmin } from "@schulhof/core";
+import express, { type Express } from "express";
+import { isSchulhofError, requireBearer, type AppserviceContext, type SynapseAdmin } from "@schulhof/core";
 import { RosterInvalidError } from "../roster/index.ts";
 import { importRoster } from "../provision/import.ts";
 import { reindexSchool } from "../provision/reindex.ts";
@@ -17,17 +16,8 @@ const PREFIX = "/_schulhof/school/v1/admin";
  * runs at a time (409 otherwise).
  */
 export function adminRoutes(app: Express, ctx: AppserviceContext, config: SchoolAppserviceConfig, admin: SynapseAdmin): void {
-  const expected = Buffer.from(config.adminApiToken);
   let busy = false;
-  const auth = (req: Request, res: Response, next: () => void): void => {
-    const h = req.headers.authorization ?? "";
-    const given = Buffer.from(h.startsWith("Bearer ") ? h.slice(7) : "");
-    if (given.length !== expected.length || !timingSafeEqual(given, expected)) {
-      res.status(401).json({ errcode: "M_UNKNOWN_TOKEN", error: "Unbekanntes Admin-Token / unknown admin token" });
-      return;
-    }
-    next();
-  };
+  const auth = requireBearer(config.adminApiToken);
 
   app.post(`${PREFIX}/roster/import`, auth, express.raw({ type: () => true, limit: "20mb" }), async (req, res) => {
     if (busy) {

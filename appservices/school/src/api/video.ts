@@ -1,7 +1,6 @@
 // What the district's video token service asks a school: is this person a joined member of this room, with what power?
-import { timingSafeEqual } from "node:crypto";
 import type { Express } from "express";
-import { serverOf, type AppserviceContext, type SynapseAdmin } from "@schulhof/core";
+import { requireBearer, serverOf, type AppserviceContext, type SynapseAdmin } from "@schulhof/core";
 
 export const VIDEO_MEMBERSHIP_PATH = "/_schulhof/school/v1/video/membership";
 
@@ -40,13 +39,7 @@ export async function videoMembership(admin: SynapseAdmin, roomId: string, userI
 
 /** Mounts the endpoint; the token service authenticates with the school's video secret. */
 export function videoRoutes(app: Express, ctx: AppserviceContext, opts: { secret: string; serverName: string; admin: SynapseAdmin }): void {
-  const expected = Buffer.from(`Bearer ${opts.secret}`);
-  app.get(VIDEO_MEMBERSHIP_PATH, async (req, res) => {
-    const given = Buffer.from(req.headers.authorization ?? "");
-    if (given.length !== expected.length || !timingSafeEqual(given, expected)) {
-      res.status(401).json({ errcode: "M_UNKNOWN_TOKEN", error: "Unbekanntes Token / unknown token" });
-      return;
-    }
+  app.get(VIDEO_MEMBERSHIP_PATH, requireBearer(opts.secret), async (req, res) => {
     const roomId = typeof req.query.room_id === "string" ? req.query.room_id : "";
     const userId = typeof req.query.user_id === "string" ? req.query.user_id : "";
     if (!/^![^\s]+$/.test(roomId) || !/^@[^\s:]+:\S+$/.test(userId)) {
