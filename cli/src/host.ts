@@ -20,6 +20,16 @@ export function homeserverUrlOf(gen: GeneratedSchool): string {
   return `http://${gen.school.homeserver.bind}:${gen.school.homeserver.port}`;
 }
 
+/** The feature APIs the web server forwards: `/_schulhof/<appservice>` → the enabled appservice's port. */
+export function webApisOf(gen: GeneratedSchool): Record<string, string> {
+  const apis: Record<string, string> = {};
+  for (const id of ["school", "homework", "calendar", "mail"] as const) {
+    const a = gen.school.appservices[id];
+    if (a.enabled) apis[`/_schulhof/${id}`] = `http://${a.bind}:${a.port}`;
+  }
+  return apis;
+}
+
 /** Starts the enabled appservices (or only those named). Needs the system admin token in the secrets. */
 export async function startHost(gen: GeneratedSchool, opts: { only?: string[]; log?: Logger; mailTuning?: Record<string, unknown> } = {}): Promise<RunningAppservice[]> {
   const running: RunningAppservice[] = [];
@@ -58,6 +68,7 @@ export async function startHost(gen: GeneratedSchool, opts: { only?: string[]; l
             systemAdminToken: gen.secrets.system_admin_token,
             adminApiToken: gen.secrets.admin_api_token,
             videoSecret: gen.secrets.video_secret,
+            videoServiceUrl: gen.school.video.token_service_url,
             courseBots: gen.appservices.filter((a) => a.id === "homework").map((a) => `@${a.botLocalpart}:${gen.school.homeserver.server_name}`),
             ...(gen.appservices.some((a) => a.id === "calendar")
               ? { calendarBot: `@kalender:${gen.school.homeserver.server_name}`, examBot: `@klausuren:${gen.school.homeserver.server_name}` }

@@ -7,7 +7,7 @@ import { ensureSystemAdmin, generateFromFile, runSynapse, type RunningSynapse } 
 import type { RunningAppservice } from "@schulhof/core";
 import { startWebServer } from "@schulhof/web";
 import { DEMO_ROSTER, demoSchoolFile } from "./demo/school.ts";
-import { homeserverUrlOf, startHost } from "./host.ts";
+import { homeserverUrlOf, startHost, webApisOf } from "./host.ts";
 import { startLivekit, stopChild } from "./processes.ts";
 import { importViaApi } from "./roster.ts";
 import { startDemoOutbox } from "./demo/outbox.ts";
@@ -90,7 +90,7 @@ export async function up(dataDir: string, opts: { demo: boolean }): Promise<void
       createLogger("video"),
     );
     say(`  Video-Token-Dienst ${gen.school.video.token_service_url}`);
-    web = await startWebServer({ bind: gen.school.web.bind, port: gen.school.web.port, wellKnownDir: gen.wellKnownDir });
+    web = await startWebServer({ bind: gen.school.web.bind, port: gen.school.web.port, wellKnownDir: gen.wellKnownDir, apis: webApisOf(gen) });
     say(livekit === null ? "  LiveKit         nicht installiert (livekit-server fehlt)" : "  LiveKit         ws://127.0.0.1:7880 (dev)");
 
     const logins = join(gen.dataDir, "logins.tsv");

@@ -3,7 +3,7 @@ export { SchoolFileSchema, BUNDESLAENDER, type SchoolFile } from "./schema.ts";
 export { loadOrCreateSecrets, saveSecrets, newToken, SecretsSchema, type Secrets } from "./secrets.ts";
 export { builtinAppservices, registrationFor, type AppserviceSpec } from "./appservices.ts";
 export { homeserverYaml, logConfig, type SynapsePaths } from "./synapse.ts";
-export { wellKnownClient, wellKnownServer } from "./wellknown.ts";
+export { webPublicUrl, wellKnownClient, wellKnownServer } from "./wellknown.ts";
 export { generateSchool, generateFromFile, type GeneratedSchool } from "./generate.ts";
 export { runSynapse, synapsePython, REPO_ROOT, type RunningSynapse } from "./run.ts";
 export { ensureSystemAdmin, SYSTEM_ADMIN_LOCALPART } from "./admin.ts";

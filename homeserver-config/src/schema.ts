@@ -109,7 +109,14 @@ export const SchoolFileSchema = z.object({
       token_service_url: z.string().default("http://127.0.0.1:8070"),
     })
     .default({ livekit_url: "ws://127.0.0.1:7880", token_service_url: "http://127.0.0.1:8070" }),
-  web: z.object({ bind: z.string().default("127.0.0.1"), port: z.number().int().default(8080) }).default({ bind: "127.0.0.1", port: 8080 }),
+  web: z
+    .object({
+      bind: z.string().default("127.0.0.1"),
+      port: z.number().int().default(8080),
+      /** The address people open; the feature APIs are reached under it (`/_schulhof/<service>/v1`). Default: http://bind:port. */
+      public_url: z.url().optional(),
+    })
+    .default({ bind: "127.0.0.1", port: 8080 }),
 });
 
 export type SchoolFile = z.infer<typeof SchoolFileSchema>;

@@ -75,6 +75,8 @@ export function homeserverYaml(school: SchoolFile, secrets: Secrets, paths: Syna
     limit_remote_rooms: { enabled: false },
     // MatrixRTC (MSC4143): clients learn the district's video token service from the homeserver too.
     experimental_features: { msc3266_enabled: true, msc4143_enabled: true },
+    // MSC4140 delayed events: a call page that dies leaves the call after a minute (its "leave" was scheduled in advance).
+    max_event_delay_duration: "24h",
     matrix_rtc: { transports: [{ type: "livekit", livekit_service_url: school.video.token_service_url }] },
   };
 }

@@ -4,7 +4,9 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { RunningAppservice } from "@schulhof/core";
 import { ensureSystemAdmin, generateSchool, runSynapse, SchoolFileSchema, type RunningSynapse } from "@schulhof/homeserver-config";
-import { startHost } from "@schulhof/cli";
+import { startHost, webApisOf } from "@schulhof/cli";
+import { startWebServer } from "@schulhof/web";
+import type { Server } from "node:http";
 import type { TestEnv } from "./harness/env.ts";
 import { freePort } from "./harness/ports.ts";
 import { startPostgres, type TestPostgres } from "./harness/postgres.ts";
@@ -17,6 +19,7 @@ let synapse: RunningSynapse | null = null;
 let host: RunningAppservice[] = [];
 let livekit: RunningLivekit | null = null;
 let video: RunningVideoService | null = null;
+let web: Server | null = null;
 let dataDir = "";
 
 /** Called by `node --test --test-global-setup` before any test file runs. */
@@ -28,7 +31,9 @@ export async function globalSetup(): Promise<void> {
   const appsDb = await pg.createDatabase("appservices");
   const counterDb = await pg.createDatabase("counter");
   const hwRestartDb = await pg.createDatabase("hwrestart");
-  const [hsPort, schoolPort, homeworkPort, counterPort, hwRestartPort, calendarPort] = [
+  const [hsPort, schoolPort, homeworkPort, counterPort, hwRestartPort, calendarPort, videoPort, webPort] = [
+    await freePort(),
+    await freePort(),
     await freePort(),
     await freePort(),
     await freePort(),
@@ -48,6 +53,8 @@ export async function globalSetup(): Promise<void> {
     // The mail bridge runs in stacks of its own (test/src/harness/mailstack.ts).
     appservices: { school: { port: schoolPort }, homework: { port: homeworkPort }, calendar: { port: calendarPort }, mail: { port: calendarPort + 1, enabled: false } },
     database: { kind: "postgres", url: appsDb },
+    video: { livekit_url: "ws://127.0.0.1:7880", token_service_url: `http://127.0.0.1:${videoPort}` },
+    web: { port: webPort },
   });
   const gen = generateSchool(school, dataDir, [
     {
@@ -74,13 +81,15 @@ export async function globalSetup(): Promise<void> {
   livekit = await startLivekit();
   video = await startVideoService(
     VideoServiceConfigSchema.parse({
-      port: 0,
+      port: videoPort,
       livekit: { url: livekit.url, apiUrl: livekit.httpUrl, apiKey: livekit.apiKey, apiSecret: livekit.apiSecret },
       schools: { [serverName]: { homeserverUrl: synapse.url, schoolApiUrl: `http://127.0.0.1:${schoolPort}`, secret: gen.secrets.video_secret } },
       sessionSecret: gen.secrets.session_secret,
     }),
     createLogger("video"),
   );
+  // The web client (web/dist, built by scripts/test.ts) with the school's .well-known and the forwarded feature APIs.
+  web = await startWebServer({ bind: "127.0.0.1", port: webPort, wellKnownDir: gen.wellKnownDir, apis: webApisOf(gen) });
   const counterTokens = gen.secrets.appservices.counter;
   const hwTokens = gen.secrets.appservices["homework-restart"];
   if (counterTokens === undefined || hwTokens === undefined) throw new Error("fixture tokens missing");
@@ -96,6 +105,7 @@ export async function globalSetup(): Promise<void> {
     homeworkUrl: `http://127.0.0.1:${homeworkPort}`,
     calendarUrl: `http://127.0.0.1:${calendarPort}`,
     videoUrl: `http://127.0.0.1:${video.port}`,
+    webUrl: `http://127.0.0.1:${webPort}`,
     videoSecret: gen.secrets.video_secret,
     livekit: { url: livekit.url, httpUrl: livekit.httpUrl, apiKey: livekit.apiKey, apiSecret: livekit.apiSecret },
     homeworkRestart: { port: hwRestartPort, asToken: hwTokens.as_token, hsToken: hwTokens.hs_token, dbUrl: hwRestartDb, botUserId: `@_hwtest:${serverName}` },
@@ -111,6 +121,8 @@ export async function globalSetup(): Promise<void> {
 /** Called after every test file ran. */
 export async function globalTeardown(): Promise<void> {
   const t0 = performance.now();
+  web?.closeAllConnections();
+  await new Promise<void>((r) => (web === null ? r() : web.close(() => r())));
   await video?.stop().catch(() => undefined);
   await livekit?.stop().catch(() => undefined);
   for (const h of host) await h.stop().catch(() => undefined);

@@ -2,34 +2,18 @@
 // livekit-server, and a teacher in control — against real Synapse, the school appservice and rtc-node clients.
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
-import { TokenVerifier } from "livekit-server-sdk";
 import { dispose } from "@livekit/rtc-node";
 import { MatrixError } from "matrix-js-sdk";
 import { testEnv } from "./harness/env.ts";
 import { joinAsParticipant, type TestParticipant } from "./harness/livekit.ts";
 import { eventually, newUser, type TestUser } from "./harness/users.ts";
 import { replyFrom } from "./harness/rooms.ts";
+import { getToken as getTokenAt, grantOf, openid } from "./harness/video.ts";
 
 const video = (): string => testEnv().videoUrl;
 
-async function openid(u: TestUser): Promise<Record<string, unknown>> {
-  const res = await fetch(`${testEnv().synapseUrl}/_matrix/client/v3/user/${encodeURIComponent(u.userId)}/openid/request_token`, {
-    method: "POST",
-    headers: { authorization: `Bearer ${u.accessToken}`, "content-type": "application/json" },
-    body: "{}",
-  });
-  return (await res.json()) as Record<string, unknown>;
-}
-
-async function getToken(u: TestUser, roomId: string, patch: (b: Record<string, unknown>) => Record<string, unknown> = (b) => b): Promise<Response> {
-  const body = { room_id: roomId, slot_id: "m.call#ROOM", openid_token: await openid(u), member: { id: `m-${u.localpart}`, claimed_user_id: u.userId, claimed_device_id: "DEV1" } };
-  return fetch(`${video()}/get_token`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(patch(body)) });
-}
-
-async function grantOf(jwt: string): Promise<{ identity: string; video: Record<string, unknown>; metadata: string }> {
-  const env = testEnv();
-  const claims = await new TokenVerifier(env.livekit.apiKey, env.livekit.apiSecret).verify(jwt);
-  return { identity: String(claims.sub), video: (claims.video ?? {}) as Record<string, unknown>, metadata: String(claims.metadata ?? "") };
+async function getToken(u: TestUser, roomId: string, patch?: (b: Record<string, unknown>) => Record<string, unknown>): Promise<Response> {
+  return getTokenAt(u, roomId, patch === undefined ? {} : { patch });
 }
 
 async function moderatorSession(u: TestUser): Promise<(action: Record<string, unknown>) => Promise<Response>> {

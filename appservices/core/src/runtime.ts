@@ -40,6 +40,11 @@ export interface AppserviceHandlers {
   started?: () => Promise<void>;
   /** Called on shutdown before the database closes. */
   stop?: () => Promise<void>;
+  /**
+   * Sees every well-formed event of every transaction, stored or not, before the transaction is acknowledged; for
+   * in-memory caches only (invalidation). Must be quick and must not throw.
+   */
+  observe?: (event: MatrixEvent) => void;
 }
 
 /**
@@ -117,7 +122,10 @@ export async function startAppservice<C>(
       db,
       hsToken: runtime.hsToken,
       log,
-      accepts: (ev) => def.accepts(ev, matrix.botUserId),
+      accepts: (ev) => {
+        handlers.observe?.(ev);
+        return def.accepts(ev, matrix.botUserId);
+      },
       onStored: () => dispatcher.kick(),
       onTransaction: () => metrics.transactions.inc(),
       ...(handlers.userExists === undefined ? {} : { userExists: handlers.userExists }),

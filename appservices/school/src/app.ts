@@ -1,5 +1,7 @@
 // The school appservice (`@schule`): provisioning from the roster, the school bot's commands, the admin API.
 import { videoMembership, videoRoutes } from "./api/video.ts";
+import { RoomFactsCache } from "./api/room-cache.ts";
+import { moderateVia } from "./api/video-moderation.ts";
 import { asIntakeError, noticeContent, SynapseAdmin, type AppserviceDefinition, type HandlerContext, type MatrixEvent } from "@schulhof/core";
 import { adminRoutes } from "./api/admin.ts";
 import { handleCommand, parseCommand, type CommandPort } from "./bot/commands.ts";
@@ -24,8 +26,10 @@ export const schoolAppservice: AppserviceDefinition<SchoolAppserviceConfig> = {
   accepts: schoolAccepts,
   async create(ctx, config) {
     const admin = new SynapseAdmin(config.homeserverUrl, config.systemAdminToken);
+    const rooms = new RoomFactsCache({ admin, botUserId: ctx.matrix.botUserId });
     const portFor = (hctx: HandlerContext): CommandPort => ({
       defaultLang: config.language,
+      bots: [ctx.matrix.botUserId, ...config.courseBots, ...(config.calendarBot === null ? [] : [config.calendarBot]), ...(config.examBot === null ? [] : [config.examBot])],
       homework: config.courseBots.length > 0,
       calendar: config.calendarBot !== null,
       async reply(roomId, replyTo, text, html) {
@@ -41,16 +45,18 @@ export const schoolAppservice: AppserviceDefinition<SchoolAppserviceConfig> = {
         : {
             video: {
               async read(roomId: string, userId: string) {
-                const m = await videoMembership(admin, roomId, userId);
+                const m = await videoMembership(rooms, roomId, userId);
                 return { power: m.power, settings: m.settings };
               },
               async write(roomId: string, settings: Record<string, unknown>) {
                 await hctx.enqueue({ kind: "state", roomId, eventType: "de.schulhof.video.settings", stateKey: "", content: settings });
               },
+              ...(config.videoServiceUrl === null ? {} : { moderate: moderateVia(config.videoServiceUrl, config.videoSecret) }),
             },
           }),
     });
     return {
+      observe: (event) => rooms.observe(event),
       async handle(event, hctx) {
         try {
           if (event.type === "m.room.member") {
@@ -64,7 +70,7 @@ export const schoolAppservice: AppserviceDefinition<SchoolAppserviceConfig> = {
       },
       routes(app) {
         adminRoutes(app, ctx, config, admin);
-        if (config.videoSecret !== null) videoRoutes(app, ctx, { secret: config.videoSecret, serverName: config.serverName, admin });
+        if (config.videoSecret !== null) videoRoutes(app, ctx, { secret: config.videoSecret, serverName: config.serverName, rooms });
       },
     };
   },

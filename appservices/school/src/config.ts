@@ -22,6 +22,8 @@ export const SchoolAppserviceConfigSchema = z.object({
   examBot: z.string().regex(/^@[^:]+:.+$/).nullable().default(null),
   /** The secret the district's video token service uses to ask this school about room members (null: no video). */
   videoSecret: z.string().min(32).nullable().default(null),
+  /** The district's video token service, which carries out teachers' `!video` moderation commands. */
+  videoServiceUrl: z.url().nullable().default(null),
   /** Parallel requests during provisioning. */
   concurrency: z.number().int().min(1).max(64).default(12),
   userConcurrency: z.number().int().min(1).max(32).default(6),

@@ -2,10 +2,12 @@
 // and the teachers' moderation API. It keeps no state of its own: LiveKit and the schools' homeservers hold it.
 import type { Server } from "node:http";
 import express, { type Request, type Response } from "express";
-import { RoomServiceClient, TrackSource } from "livekit-server-sdk";
+import { createHash, timingSafeEqual } from "node:crypto";
+import { RoomServiceClient } from "livekit-server-sdk";
 import { z } from "zod";
 import { langOf, openIdRoutes, OpenIdVerifier, requireUser, sendError, serverOf, userOf, type Logger } from "@schulhof/core";
 import type { VideoServiceConfig } from "./config.ts";
+import { moderateCall, ModerationRequestSchema, roleOfParticipant, userOfParticipant } from "./moderation.ts";
 import { membershipOf, SchoolUnreachableError, type Membership } from "./schools.ts";
 import {
   assertClaimedUser,
@@ -29,6 +31,18 @@ export interface RunningVideoService {
   port: number;
   app: express.Express;
   stop(): Promise<void>;
+}
+
+/** The school whose video secret `authorization` carries (compared in constant time), or null. */
+export function schoolOfSecret(config: Pick<VideoServiceConfig, "schools">, authorization: string): string | null {
+  const m = /^Bearer (\S+)$/.exec(authorization);
+  if (m === null) return null;
+  const given = createHash("sha256").update(m[1] ?? "").digest();
+  let found: string | null = null;
+  for (const [name, school] of Object.entries(config.schools)) {
+    if (timingSafeEqual(given, createHash("sha256").update(school.secret).digest())) found = name;
+  }
+  return found;
 }
 
 /** Builds the service's HTTP app. */
@@ -90,6 +104,8 @@ export function videoServiceApp(config: VideoServiceConfig, log: Logger): expres
       try {
         userId = await verifier.verify(request.openid);
       } catch (e) {
+        // A school whose homeserver is down: its users are refused with 503 (try later), nobody else notices.
+        if ((e as { code?: string }).code === "SCHULHOF_OPENID_HOMESERVER_UNREACHABLE") throw videoError("homeserver_unreachable", String((e as Error).message), e);
         throw videoError("invalid_openid_token", `OpenID token refused: ${String((e as Error).message ?? e)}`, e);
       }
       if (serverOf(userId) !== serverName) throw videoError("invalid_openid_token", "OpenID token of another server");
@@ -129,61 +145,34 @@ export function videoServiceApp(config: VideoServiceConfig, log: Logger): expres
   const router = express.Router();
   openIdRoutes(router, { verifier, secret: config.sessionSecret, prefix: "", log });
   const auth = requireUser(config.sessionSecret);
-  const Action = z.object({
-    room_id: z.string().regex(/^!\S+$/),
-    action: z.enum(["mute", "mute_all", "camera_off", "screen_share_off", "remove", "admit", "end"]),
-    identity: z.string().optional(),
-  });
+  /** Refuses unless the actor is a teacher (power ≥ 50) and a joined member of the room. */
+  const assertTeacher = async (roomId: string, actor: string): Promise<void> => {
+    const m = await member(serverOf(actor), roomId, actor);
+    if (m.power < DEFAULT_TEACHER_LEVEL) throw videoError("not_member", `${actor} is no teacher in ${roomId}`);
+  };
   router.post("/moderate", auth, json, async (req, res) => {
     try {
-      const body = Action.safeParse(req.body);
+      const body = ModerationRequestSchema.safeParse(req.body);
       if (!body.success) throw videoError("bad_json", "moderation request");
-      const userId = userOf(res);
-      const m = await member(serverOf(userId), body.data.room_id, userId);
-      if (m.power < DEFAULT_TEACHER_LEVEL) throw videoError("not_member", `${userId} is no teacher in ${body.data.room_id}`);
-      const room = livekitRoomName(body.data.room_id, LEGACY_SLOT_ID);
-      const participants = await rooms.listParticipants(room).catch(() => []);
-      const target = participants.find((p) => p.identity === body.data.identity);
-      const need = (): NonNullable<typeof target> => {
-        if (target === undefined) throw videoError("not_member", "no such participant in the call");
-        return target;
-      };
-      const muteSources = async (p: NonNullable<typeof target>, sources: TrackSource[]): Promise<void> => {
-        for (const t of p.tracks) if (sources.includes(t.source) && !t.muted) await rooms.mutePublishedTrack(room, p.identity, t.sid, true);
-      };
-      switch (body.data.action) {
-        case "mute":
-          await muteSources(need(), [TrackSource.MICROPHONE]);
-          break;
-        case "mute_all":
-          for (const p of participants) if ((JSON.parse(p.metadata || "{}") as { role?: string }).role !== "teacher") await muteSources(p, [TrackSource.MICROPHONE]);
-          break;
-        case "camera_off":
-        case "screen_share_off": {
-          const p = need();
-          const off = body.data.action === "camera_off" ? TrackSource.CAMERA : TrackSource.SCREEN_SHARE;
-          await muteSources(p, [off]);
-          const allowed = (p.permission?.canPublishSources ?? []).filter((s) => s !== off);
-          await rooms.updateParticipant(room, p.identity, { permission: { canPublish: true, canSubscribe: true, canPublishData: true, canPublishSources: allowed } });
-          break;
-        }
-        case "remove":
-          await rooms.removeParticipant(room, need().identity);
-          break;
-        case "admit": {
-          const p = need();
-          const admittedUser = (JSON.parse(p.metadata || "{}") as { user_id?: string }).user_id ?? p.name;
-          const [r] = await rooms.listRooms([room]);
-          const meta = r?.metadata ? (JSON.parse(r.metadata) as { admitted?: string[] }) : {};
-          await rooms.updateRoomMetadata(room, JSON.stringify({ ...meta, admitted: [...new Set([...(meta.admitted ?? []), admittedUser])] }));
-          await rooms.updateParticipant(room, p.identity, { permission: { canPublish: true, canSubscribe: true, canPublishData: true, canPublishSources: [TrackSource.CAMERA, TrackSource.MICROPHONE] } });
-          break;
-        }
-        case "end":
-          await rooms.deleteRoom(room);
-          break;
+      await assertTeacher(body.data.room_id, userOf(res));
+      res.json({ ok: true, action: body.data.action, ...(await moderateCall(rooms, body.data)) });
+    } catch (e) {
+      sendError(res, e, langOf(req), log);
+    }
+  });
+  // The same for a school's `!video` chat commands: the school (its video secret) vouches for who asked (`actor`).
+  router.post("/school/moderate", json, async (req, res) => {
+    try {
+      const school = schoolOfSecret(config, req.get("authorization") ?? "");
+      if (school === null) {
+        res.status(401).json({ errcode: "M_UNKNOWN_TOKEN", error: "Unbekannte Schule / unknown school" });
+        return;
       }
-      res.json({ ok: true, action: body.data.action });
+      const body = ModerationRequestSchema.extend({ actor: z.string().regex(/^@[^\s:]+:\S+$/) }).safeParse(req.body);
+      if (!body.success) throw videoError("bad_json", "moderation request");
+      if (serverOf(body.data.actor) !== school) throw videoError("foreign_server", `${body.data.actor} is not of ${school}`);
+      await assertTeacher(body.data.room_id, body.data.actor);
+      res.json({ ok: true, action: body.data.action, ...(await moderateCall(rooms, body.data)) });
     } catch (e) {
       sendError(res, e, langOf(req), log);
     }
@@ -194,7 +183,7 @@ export function videoServiceApp(config: VideoServiceConfig, log: Logger): expres
       const userId = userOf(res);
       await member(serverOf(userId), roomId, userId);
       const ps = await rooms.listParticipants(livekitRoomName(roomId, LEGACY_SLOT_ID)).catch(() => []);
-      res.json({ participants: ps.map((p) => ({ identity: p.identity, user_id: (JSON.parse(p.metadata || "{}") as { user_id?: string }).user_id ?? p.name, role: (JSON.parse(p.metadata || "{}") as { role?: string }).role ?? null })) });
+      res.json({ participants: ps.map((p) => ({ identity: p.identity, user_id: userOfParticipant(p), role: roleOfParticipant(p), waiting: roleOfParticipant(p) === "waiting" && p.permission?.canSubscribe !== true })) });
     } catch (e) {
       sendError(res, e, langOf(req), log);
     }

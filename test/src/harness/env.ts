@@ -19,6 +19,8 @@ export interface TestEnv {
   calendarUrl: string;
   /** The video token service (MSC4195) and the livekit-server behind it. */
   videoUrl: string;
+  /** The web client (built web/dist) with the school's `.well-known` and `/_schulhof/<service>/…` forwarded. */
+  webUrl: string;
   /** The school's secret for the token service's membership questions. */
   videoSecret: string;
   livekit: { url: string; httpUrl: string; apiKey: string; apiSecret: string };

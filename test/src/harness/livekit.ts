@@ -49,6 +49,8 @@ export interface RunningLivekit {
   stop(): Promise<void>;
   /** SIGKILL, keeping the temp dir (stop() still cleans up). */
   kill(): Promise<void>;
+  /** Starts the server again after kill(), with the same config (port, keys): a node that crashed and came back. */
+  restart(): Promise<void>;
 }
 
 /** The livekit-server the bootstrap uses: one on PATH, else .tools/bin/livekit-server. */
@@ -138,35 +140,37 @@ export async function startLivekit(opts: { webhook?: { url: string }; logLevel?:
     env[k] = v;
   }
   const logFile = join(dataDir, "livekit.log");
-  const log = openSync(logFile, "a");
-  const child = spawn(bin, ["--config", configFile], { stdio: ["ignore", log, log], env });
-  closeSync(log);
-  let exitInfo: string | undefined;
-  child.once("exit", (code, signal) => {
-    exitInfo = `exited with ${signal ?? code}`;
-  });
-
   const httpUrl = `http://${HOST}:${port}`;
-  const deadline = Date.now() + 30_000;
-  let last: string;
-  for (;;) {
-    if (exitInfo !== undefined) {
-      rmSync(dataDir, { recursive: true, force: true });
-      throw new Error(`livekit-server ${exitInfo} before answering:\n${logTail(logFile)}`);
+  const launch = async (): Promise<ChildProcess> => {
+    const log = openSync(logFile, "a");
+    const child = spawn(bin, ["--config", configFile], { stdio: ["ignore", log, log], env });
+    closeSync(log);
+    let exitInfo: string | undefined;
+    child.once("exit", (code, signal) => {
+      exitInfo = `exited with ${signal ?? code}`;
+    });
+    const deadline = Date.now() + 30_000;
+    let last: string;
+    for (;;) {
+      if (exitInfo !== undefined) {
+        rmSync(dataDir, { recursive: true, force: true });
+        throw new Error(`livekit-server ${exitInfo} before answering:\n${logTail(logFile)}`);
+      }
+      try {
+        const res = await fetch(httpUrl, { signal: AbortSignal.timeout(2_000) });
+        if (res.ok) return child;
+        last = `HTTP ${res.status}`;
+      } catch (e) {
+        last = (e as Error).message;
+      }
+      if (Date.now() > deadline) {
+        await killChild(child, "SIGKILL", 0);
+        throw new Error(`livekit-server did not answer at ${httpUrl} within 30 s (${last}); log in ${logFile}:\n${logTail(logFile)}`);
+      }
+      await new Promise((r) => setTimeout(r, 100));
     }
-    try {
-      const res = await fetch(httpUrl, { signal: AbortSignal.timeout(2_000) });
-      if (res.ok) break;
-      last = `HTTP ${res.status}`;
-    } catch (e) {
-      last = (e as Error).message;
-    }
-    if (Date.now() > deadline) {
-      await killChild(child, "SIGKILL", 0);
-      throw new Error(`livekit-server did not answer at ${httpUrl} within 30 s (${last}); log in ${logFile}:\n${logTail(logFile)}`);
-    }
-    await new Promise((r) => setTimeout(r, 100));
-  }
+  };
+  let child = await launch();
 
   let stopped = false;
   return {
@@ -177,7 +181,9 @@ export async function startLivekit(opts: { webhook?: { url: string }; logLevel?:
     port,
     dataDir,
     logFile,
-    process: child,
+    get process() {
+      return child;
+    },
     async stop() {
       if (stopped) return;
       stopped = true;
@@ -186,6 +192,9 @@ export async function startLivekit(opts: { webhook?: { url: string }; logLevel?:
     },
     async kill() {
       await killChild(child, "SIGKILL", 0);
+    },
+    async restart() {
+      child = await launch();
     },
   };
 }

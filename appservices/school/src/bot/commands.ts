@@ -13,11 +13,43 @@ export interface CommandPort {
   homework: boolean;
   /** Also list the calendar and exam bots' commands. */
   calendar?: boolean;
+  /** The school's bots: a mention of one of them never names the person a command is about. */
+  bots?: readonly string[];
   /** The room's video settings and the asker's power level (when the school has video). */
   video?: {
     read(roomId: string, userId: string): Promise<{ power: number; settings: Record<string, unknown> }>;
     write(roomId: string, settings: Record<string, unknown>): Promise<void>;
+    /** Asks the video service to act on the room's call for `actor`; answers how many took part in it. */
+    moderate?(roomId: string, actor: string, action: VideoAction, userId?: string): Promise<{ affected: number }>;
   };
+}
+
+/** What teachers can do to a running call from the chat. */
+export type VideoAction = "mute" | "mute_all" | "camera_off" | "remove" | "admit" | "admit_all" | "end";
+
+/** `!video <word> [@user|alle]`: the moderation words, German and English. */
+const VIDEO_WORDS: Record<string, { lang: Lang; one: VideoAction | null; all: VideoAction | null }> = {
+  stumm: { lang: "de", one: "mute", all: "mute_all" },
+  mute: { lang: "en", one: "mute", all: "mute_all" },
+  kamera: { lang: "de", one: "camera_off", all: null },
+  camera: { lang: "en", one: "camera_off", all: null },
+  raus: { lang: "de", one: "remove", all: null },
+  entfernen: { lang: "de", one: "remove", all: null },
+  remove: { lang: "en", one: "remove", all: null },
+  einlassen: { lang: "de", one: "admit", all: "admit_all" },
+  admit: { lang: "en", one: "admit", all: "admit_all" },
+  ende: { lang: "de", one: null, all: "end" },
+  beenden: { lang: "de", one: null, all: "end" },
+  end: { lang: "en", one: null, all: "end" },
+};
+
+/** The person a command names: a Matrix ID in the text, else the first mention (a "pill" in rich clients). */
+function targetOf(event: MatrixEvent, args: string, bots: readonly string[]): string | null {
+  const inText = /@[^\s:]+:[^\s]+/.exec(args)?.[0];
+  if (inText !== undefined) return inText.replace(/[.,;!?]+$/, "");
+  const mentions = (event.content["m.mentions"] as { user_ids?: unknown } | undefined)?.user_ids;
+  if (Array.isArray(mentions)) return mentions.find((u): u is string => typeof u === "string" && !bots.includes(u) && u !== event.sender) ?? null;
+  return null;
 }
 
 type Command = "help" | "whoami" | "rooms" | "video";
@@ -74,10 +106,28 @@ export async function handleCommand(event: MatrixEvent, port: CommandPort): Prom
     }
     case "video": {
       if (port.video === undefined) return false;
-      const lang2: Lang = /\b(on|off|lobby|screen)\b/i.test(parsed.args) ? "en" : lang;
       const [what = "", onOff = ""] = parsed.args.trim().toLowerCase().split(/\s+/);
+      const word = VIDEO_WORDS[what];
+      const lang2: Lang = word?.lang ?? (/\b(on|off|lobby|screen)\b/i.test(parsed.args) ? "en" : lang);
       const { power, settings } = await port.video.read(event.room_id, event.sender);
       const t = VIDEO[lang2];
+      if (word !== undefined && port.video.moderate !== undefined) {
+        const say = (text: string): Promise<void> => port.reply(event.room_id, event.event_id, text, escapeHtml(text));
+        if (power < 50) {
+          await say(t.teachersOnly);
+          return true;
+        }
+        const target = targetOf(event, parsed.args, port.bots ?? []);
+        // Without a person, "stumm" and "einlassen" mean everyone (harmless: students unmute themselves); "raus" needs one.
+        const action = target !== null ? word.one : word.all;
+        if (action === null) {
+          await say(t.moderationUsage);
+          return true;
+        }
+        const { affected } = await port.video.moderate(event.room_id, event.sender, action, target ?? undefined);
+        await say(affected === 0 && action !== "admit" ? t.nobody : t.done(action, target));
+        return true;
+      }
       if (what === "") {
         const text = t.status(settings.lobby === true, settings.students_screen_share === true);
         await port.reply(event.room_id, event.event_id, text, escapeHtml(text));

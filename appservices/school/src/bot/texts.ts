@@ -1,4 +1,5 @@
 // The school bot's messages in German (default) and English.
+import type { VideoAction } from "./commands.ts";
 
 export type Lang = "de" | "en";
 
@@ -72,6 +73,7 @@ export const CALENDAR_HELP: Record<Lang, [string, string][]> = {
     ["!klausur DATUM STUNDEN ART (!exam)", "Klausur im Kursraum beantragen (Lehrkräfte)"],
     ["!klausuren (!exams)", "geplante Klausuren der Klasse/Stufe"],
     ["!video [warteraum|bildschirm an|aus]", "Videostunde: Einstellungen des Raums (Lehrkräfte ändern sie)"],
+    ["!video stumm [@name|alle], kamera @name, raus @name, einlassen @name|alle, ende", "laufende Videostunde steuern (Lehrkräfte)"],
   ],
   en: [
     ["!today (!heute)", "your events today"],
@@ -81,22 +83,58 @@ export const CALENDAR_HELP: Record<Lang, [string, string][]> = {
     ["!exam DATE PERIODS KIND (!klausur)", "request an exam in the course room (teachers)"],
     ["!exams (!klausuren)", "planned exams of the class/year group"],
     ["!video [lobby|screen on|off]", "video lesson: the room's settings (teachers change them)"],
+    ["!video mute [@name|all], camera @name, remove @name, admit @name|all, end", "control the running video lesson (teachers)"],
   ],
 };
 
 /** `!video`: the room's video settings, changed by its teachers. */
-export const VIDEO: Record<Lang, { status: (lobby: boolean, screen: boolean) => string; usage: string; teachersOnly: string; changed: (lobby: boolean, on: boolean) => string }> = {
+export const VIDEO: Record<
+  Lang,
+  {
+    status: (lobby: boolean, screen: boolean) => string;
+    usage: string;
+    teachersOnly: string;
+    changed: (lobby: boolean, on: boolean) => string;
+    moderationUsage: string;
+    nobody: string;
+    done: (action: VideoAction, who: string | null) => string;
+  }
+> = {
   de: {
     status: (lobby, screen) =>
       `Videostunde in diesem Raum: Warteraum ${lobby ? "an" : "aus"}, Bildschirm teilen für Schüler:innen ${screen ? "erlaubt" : "nicht erlaubt"}. Beitreten: den Anruf des Raums starten (Web-App oder Element).`,
     usage: "So geht's: !video warteraum an|aus, !video bildschirm an|aus",
     teachersOnly: "Das dürfen nur Lehrkräfte dieses Raums.",
+    moderationUsage: "So geht's: !video stumm @name (oder alle), !video kamera @name, !video raus @name, !video einlassen @name (oder alle), !video ende",
+    nobody: "Gerade ist niemand (Passendes) in der Videostunde dieses Raums.",
+    done: (action, who) =>
+      ({
+        mute: `${who} ist stummgeschaltet.`,
+        mute_all: "Alle Schüler:innen sind stummgeschaltet.",
+        camera_off: `Die Kamera von ${who} ist aus.`,
+        remove: `${who} wurde aus der Videostunde entfernt.`,
+        admit: `${who} darf herein.`,
+        admit_all: "Alle Wartenden dürfen herein.",
+        end: "Die Videostunde ist für alle beendet.",
+      })[action],
     changed: (lobby, on) => (lobby ? `Warteraum ${on ? "an: Schüler:innen warten, bis eine Lehrkraft sie hereinlässt." : "aus."}` : `Bildschirm teilen für Schüler:innen ${on ? "erlaubt" : "nicht erlaubt"}.`),
   },
   en: {
     status: (lobby, screen) => `Video lesson in this room: lobby ${lobby ? "on" : "off"}, screen sharing for students ${screen ? "allowed" : "not allowed"}. Join: start the room's call (web app or Element).`,
     usage: "Usage: !video lobby on|off, !video screen on|off",
     teachersOnly: "Only teachers of this room may do that.",
+    moderationUsage: "Usage: !video mute @name (or all), !video camera @name, !video remove @name, !video admit @name (or all), !video end",
+    nobody: "Nobody (matching) is in this room's video lesson right now.",
+    done: (action, who) =>
+      ({
+        mute: `${who} is muted.`,
+        mute_all: "All students are muted.",
+        camera_off: `${who}'s camera is off.`,
+        remove: `${who} was removed from the video lesson.`,
+        admit: `${who} may come in.`,
+        admit_all: "Everyone waiting may come in.",
+        end: "The video lesson has ended for everyone.",
+      })[action],
     changed: (lobby, on) => (lobby ? `Lobby ${on ? "on: students wait until a teacher lets them in." : "off."}` : `Screen sharing for students ${on ? "allowed" : "not allowed"}.`),
   },
 };

@@ -84,6 +84,8 @@ export function powerLevelsFor(spec: RoomSpec, users: Record<string, number>): R
       "de.schulhof.exam": 100,
       "de.schulhof.exam.rules": 100,
       "de.schulhof.exam.cohort": 100,
+      // MatrixRTC: everyone in the room may announce that they are in its call (docs/video.md).
+      "org.matrix.msc3401.call.member": 0,
       ...spec.eventLevels,
     },
     notifications: { room: 50 },
