@@ -50,6 +50,18 @@ if [ "${1:-}" = "--with-postgres" ] && ! command -v swaks >/dev/null 2>&1; then
   fi
 fi
 
+# Chromium (Debian's package) for the browser tests, driven by playwright-core (which downloads no browser of its own).
+if [ "${1:-}" = "--with-postgres" ] && [ ! -x /usr/bin/chromium ]; then
+  if [ "$(id -u)" = "0" ] && command -v apt-get >/dev/null 2>&1; then
+    say "installing Chromium (Debian package chromium, for the browser tests)"
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends chromium fonts-dejavu-core >/dev/null \
+      || { apt-get update -q >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends chromium fonts-dejavu-core >/dev/null; }
+  else
+    say "Chromium is missing: install the Debian package chromium (the browser tests need it)"
+    exit 1
+  fi
+fi
+
 # livekit-server: one on PATH, else built with `go install` from the pinned tag into .tools/bin.
 if ! command -v livekit-server >/dev/null 2>&1 && [ ! -x .tools/bin/livekit-server ]; then
   if command -v go >/dev/null 2>&1; then
@@ -60,4 +72,10 @@ if ! command -v livekit-server >/dev/null 2>&1 && [ ! -x .tools/bin/livekit-serv
   else
     say "go is missing: livekit-server not installed, video will not start"
   fi
+fi
+
+# The web client, built with Vite when its sources are newer than the last build.
+if [ -f web/src/main.ts ] && { [ ! -f web/dist/index.html ] || [ -n "$(find web/src web/index.html web/vite.config.ts web/public -newer web/dist/index.html -print -quit 2>/dev/null)" ]; }; then
+  say "building the web client (vite)"
+  npm run build --silent -w @schulhof/web >/dev/null
 fi
