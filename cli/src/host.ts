@@ -1,7 +1,7 @@
 // The appservice host: runs the school's appservices in one Node process, one port each (or one alone, to scale out).
 import { join, resolve } from "node:path";
 import { ConfigError, startAppservice, type DbConfig, type Logger, type RunningAppservice, type RuntimeConfig } from "@schulhof/core";
-import type { GeneratedSchool } from "@schulhof/homeserver-config";
+import { webPublicUrl, type GeneratedSchool } from "@schulhof/homeserver-config";
 import { SchoolAppserviceConfigSchema, schoolAppservice } from "@schulhof/school";
 import { HomeworkConfigSchema, homeworkAppservice } from "@schulhof/homework";
 import { CalendarConfigSchema, calendarAppservice } from "@schulhof/calendar";
@@ -69,6 +69,8 @@ export async function startHost(gen: GeneratedSchool, opts: { only?: string[]; l
             adminApiToken: gen.secrets.admin_api_token,
             videoSecret: gen.secrets.video_secret,
             videoServiceUrl: gen.school.video.token_service_url,
+            sessionSecret: gen.secrets.session_secret,
+            loginUrl: webPublicUrl(gen.school),
             courseBots: gen.appservices.filter((a) => a.id === "homework").map((a) => `@${a.botLocalpart}:${gen.school.homeserver.server_name}`),
             ...(gen.appservices.some((a) => a.id === "calendar")
               ? { calendarBot: `@kalender:${gen.school.homeserver.server_name}`, examBot: `@klausuren:${gen.school.homeserver.server_name}` }

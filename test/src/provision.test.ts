@@ -8,6 +8,7 @@ import { MatrixError } from "matrix-js-sdk";
 import { writeCredentialLetters } from "@schulhof/school";
 import { testEnv } from "./harness/env.ts";
 import { postRoster, schoolQuery } from "./harness/school.ts";
+import { openid } from "./harness/video.ts";
 import { clientFor, eventually, login, roomMessages, type TestUser } from "./harness/users.ts";
 
 const TERM1 = `Rolle;ID;Vorname;Nachname;Klasse;Kurse
@@ -158,6 +159,44 @@ describe("roster import and provisioning", { concurrency: false }, () => {
     assert.match(rooms, /^Your rooms:/);
     assert.ok(rooms.includes("• Mathematik 7a") && rooms.includes("• 7a Klassenchat"), rooms);
     assert.ok(!rooms.includes("7b"), "only her own rooms");
+  });
+
+  it("signs people in for the web client: role, the letter's password still to change, and the admin area for admins only", async () => {
+    const api = `${new URL(testEnv().schoolApiUrl).origin}/_schulhof/school/v1`;
+    const sessionOf = async (u: TestUser): Promise<string> => {
+      const res = await fetch(`${api}/openid/exchange`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ openid_token: await openid(u) }) });
+      assert.equal(res.status, 200);
+      return ((await res.json()) as { token: string }).token;
+    };
+    const me = async (token: string): Promise<Record<string, unknown>> => (await (await fetch(`${api}/me`, { headers: { authorization: `Bearer ${token}` } })).json()) as Record<string, unknown>;
+    const lena = await as("lena.koehler", passwords.get("lena.koehler") ?? "");
+    const lenaSession = await sessionOf(lena);
+    const before = await me(lenaSession);
+    assert.deepEqual([before.role, before.class_name, before.admin, before.must_change_password], ["student", "7a", false, true]);
+    // Lena changes her password at the homeserver (which checks the old one), then clears the reminder.
+    const changed = `${passwords.get("lena.koehler") ?? ""}-neu`;
+    const pw = await fetch(`${testEnv().synapseUrl}/_matrix/client/v3/account/password`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${lena.accessToken}`, "content-type": "application/json" },
+      body: JSON.stringify({ new_password: changed, logout_devices: false, auth: { type: "m.login.password", identifier: { type: "m.id.user", user: lena.userId }, password: passwords.get("lena.koehler") } }),
+    });
+    assert.equal(pw.status, 200, await pw.text());
+    passwords.set("lena.koehler", changed);
+    assert.equal((await fetch(`${api}/me/password-changed`, { method: "POST", headers: { authorization: `Bearer ${lenaSession}` } })).status, 200);
+    assert.equal((await me(lenaSession)).must_change_password, false);
+    // The admin area: a student's session is refused, the school admin's works (a dry run changes nothing).
+    const dry = (token: string): Promise<Response> =>
+      fetch(`${api}/admin/roster/import?dry_run=1`, { method: "POST", headers: { authorization: `Bearer ${token}`, "content-type": "text/csv" }, body: TERM1 });
+    assert.equal((await dry(lenaSession)).status, 403);
+    assert.equal((await dry("kein-token")).status, 401);
+    const ingrid = await as("ingrid.hoffmann", passwords.get("ingrid.hoffmann") ?? "");
+    const ingridSession = await sessionOf(ingrid);
+    assert.equal((await me(ingridSession)).admin, true);
+    const r = await dry(ingridSession);
+    assert.equal(r.status, 200);
+    assert.match(await r.text(), /"report"/);
+    // Letters of someone else's import are not there for anybody else.
+    assert.equal((await fetch(`${api}/admin/letters/unbekannt`, { headers: { authorization: `Bearer ${ingridSession}` } })).status, 404);
   });
 
   it("writes one credential letter page per person", async () => {

@@ -4,6 +4,7 @@ import { RoomFactsCache } from "./api/room-cache.ts";
 import { moderateVia } from "./api/video-moderation.ts";
 import { asIntakeError, noticeContent, SynapseAdmin, type AppserviceDefinition, type HandlerContext, type MatrixEvent } from "@schulhof/core";
 import { adminRoutes } from "./api/admin.ts";
+import { webRoutes } from "./api/web.ts";
 import { handleCommand, parseCommand, type CommandPort } from "./bot/commands.ts";
 import type { SchoolAppserviceConfig } from "./config.ts";
 import { activePersonByUser } from "./store/people.ts";
@@ -70,6 +71,7 @@ export const schoolAppservice: AppserviceDefinition<SchoolAppserviceConfig> = {
       },
       routes(app) {
         adminRoutes(app, ctx, config, admin);
+        webRoutes(app, ctx, config);
         if (config.videoSecret !== null) videoRoutes(app, ctx, { secret: config.videoSecret, serverName: config.serverName, rooms });
       },
     };

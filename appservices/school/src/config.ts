@@ -12,8 +12,12 @@ export const SchoolAppserviceConfigSchema = z.object({
   language: z.enum(["de", "en"]).default("de"),
   /** Access token of the server-admin service account (user admin API). */
   systemAdminToken: z.string().min(10),
-  /** Bearer token for the admin HTTP API (CLI); the web client's admins come with OpenID later. */
+  /** Bearer token for the admin HTTP API (CLI); school admins in the web client sign in with OpenID instead. */
   adminApiToken: z.string().min(32),
+  /** Signs web-client sessions (shared by the school's appservices); null: no web API. */
+  sessionSecret: z.string().min(32).nullable().default(null),
+  /** Where people sign in (printed on the letters). */
+  loginUrl: z.string().nullable().default(null),
   /** Bots of feature appservices that join every course room at power 50 (e.g. `@hausaufgaben:…`). */
   courseBots: z.array(z.string().regex(/^@[^:]+:.+$/)).default([]),
   /** The calendar bot (`@kalender:…`): joins every calendar room. */

@@ -1,6 +1,7 @@
 // The school appservice's admin HTTP API: roster import (streamed progress) and reindex, for the CLI and, later, the web client.
 import express, { type Express } from "express";
-import { isSchulhofError, requireBearer, type AppserviceContext, type SynapseAdmin } from "@schulhof/core";
+import { isSchulhofError, type AppserviceContext, type SynapseAdmin } from "@schulhof/core";
+import { LetterStore, lettersPdf, requireSchoolAdmin } from "./web.ts";
 import { RosterInvalidError } from "../roster/index.ts";
 import { importRoster } from "../provision/import.ts";
 import { reindexSchool } from "../provision/reindex.ts";
@@ -17,7 +18,8 @@ const PREFIX = "/_schulhof/school/v1/admin";
  */
 export function adminRoutes(app: Express, ctx: AppserviceContext, config: SchoolAppserviceConfig, admin: SynapseAdmin): void {
   let busy = false;
-  const auth = requireBearer(config.adminApiToken);
+  const auth = requireSchoolAdmin(ctx, config);
+  const letters = new LetterStore();
 
   app.post(`${PREFIX}/roster/import`, auth, express.raw({ type: () => true, limit: "20mb" }), async (req, res) => {
     if (busy) {
@@ -54,7 +56,14 @@ export function adminRoutes(app: Express, ctx: AppserviceContext, config: School
         },
         (p) => write({ progress: p }),
       );
-      write({ report });
+      if (req.query.letters === "pdf" && report.letters.length > 0) {
+        // The web client: the passwords go into a PDF kept in memory for the admin who imported, never into the answer.
+        const pdf = await lettersPdf(report.letters, { name: config.schoolName, loginUrl: config.loginUrl ?? config.homeserverUrl, homeserver: config.serverName }, lang);
+        const id = letters.put(pdf, String(res.locals.adminUser));
+        write({ report: { ...report, letters: [], letters_count: report.letters.length, letters_url: `${PREFIX}/letters/${id}` } });
+      } else {
+        write({ report });
+      }
     } catch (e) {
       if (e instanceof RosterInvalidError) {
         write({ error: { errcode: "M_BAD_JSON", schulhof_code: e.code, error: e.user[lang], rows: e.errors } });
@@ -89,6 +98,15 @@ export function adminRoutes(app: Express, ctx: AppserviceContext, config: School
       ctx.log.error({ err: e }, "directory failed");
       res.status(500).json({ errcode: "M_UNKNOWN", error: String((e as Error).message ?? e) });
     }
+  });
+
+  app.get(`${PREFIX}/letters/:id`, auth, (req, res) => {
+    const pdf = letters.get(String(req.params.id), String(res.locals.adminUser));
+    if (pdf === null) {
+      res.status(404).json({ errcode: "M_NOT_FOUND", error: "Briefe nicht (mehr) da: bitte neu importieren / letters gone: import again" });
+      return;
+    }
+    res.set({ "content-type": "application/pdf", "content-disposition": 'attachment; filename="zugangsbriefe.pdf"', "cache-control": "no-store" }).send(pdf);
   });
 
   app.post(`${PREFIX}/reindex`, auth, async (_req, res) => {

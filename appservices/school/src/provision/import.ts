@@ -15,7 +15,7 @@ import {
   type RosterPerson,
   type RosterRowError,
 } from "../roster/index.ts";
-import { allPeople, asCurrent, savePerson, type PersonRow } from "../store/people.ts";
+import { allPeople, asCurrent, markInitialPassword, savePerson, type PersonRow } from "../store/people.ts";
 import { allMemberships, removeMembership } from "../store/rooms.ts";
 import { applyPlan, type ApplyResult, type Progress } from "./apply.ts";
 import { planSchool, type SchoolInfo } from "./plan.ts";
@@ -174,6 +174,7 @@ async function makeAccounts(
         const password = initialPassword();
         await deps.admin.upsertUser(userId, { password, displayname: displayNameOf(p) });
         await savePerson(deps.db, rowOf(p, userId, true));
+        await markInitialPassword(deps.db, userId);
         report.letters.push(letterOf(p, userId, password));
       },
     });
@@ -185,6 +186,7 @@ async function makeAccounts(
         const password = initialPassword();
         await deps.admin.upsertUser(before.userId, { deactivated: false, password, displayname: displayNameOf(person) });
         await savePerson(deps.db, rowOf(person, before.userId, true));
+        await markInitialPassword(deps.db, before.userId);
         report.letters.push(letterOf(person, before.userId, password));
       },
     });

@@ -44,4 +44,10 @@ CREATE TABLE imports (
     name: "join rules",
     sql: `ALTER TABLE rooms ADD COLUMN join_rule JSONB NOT NULL DEFAULT '{"rule":"invite"}'`,
   },
+  {
+    version: 3,
+    name: "initial passwords to change",
+    // People whose password is still the one from their letter; the web client asks them to change it.
+    sql: `CREATE TABLE initial_passwords (user_id TEXT PRIMARY KEY, issued_at TIMESTAMPTZ NOT NULL DEFAULT now())`,
+  },
 ];

@@ -83,3 +83,18 @@ export function asCurrent(p: PersonRow): CurrentPerson {
     displayName: `${p.firstName} ${p.lastName}`,
   };
 }
+
+/** Notes that `userId` now has an initial password (from a letter) that they should change. */
+export async function markInitialPassword(db: Queryable, userId: string): Promise<void> {
+  await db.query(`INSERT INTO initial_passwords (user_id) VALUES ($1) ON CONFLICT (user_id) DO UPDATE SET issued_at = now()`, [userId]);
+}
+
+/** Whether `userId` still has the password of their letter. */
+export async function hasInitialPassword(db: Queryable, userId: string): Promise<boolean> {
+  return (await db.query(`SELECT 1 FROM initial_passwords WHERE user_id = $1`, [userId])).rows.length > 0;
+}
+
+/** The person changed their password. */
+export async function clearInitialPassword(db: Queryable, userId: string): Promise<void> {
+  await db.query(`DELETE FROM initial_passwords WHERE user_id = $1`, [userId]);
+}
