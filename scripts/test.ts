@@ -23,7 +23,7 @@ const steps: { name: string; cmd: string; args: string[]; when?: () => boolean }
       ...(process.env.SCHULHOF_TEST_FILTER === undefined ? [] : [`--test-name-pattern=${process.env.SCHULHOF_TEST_FILTER}`]),
       ...(process.argv.length > 2
         ? process.argv.slice(2)
-        : ["appservices/*/tests/**/*.test.ts", "bridges/*/tests/**/*.test.ts", "livekit/*/tests/**/*.test.ts", "homeserver-config/tests/**/*.test.ts", "cli/tests/**/*.test.ts", "test/src/**/*.test.ts"]),
+        : ["appservices/*/tests/**/*.test.ts", "bridges/*/tests/**/*.test.ts", "livekit/*/tests/**/*.test.ts", "homeserver-config/tests/**/*.test.ts", "cli/tests/**/*.test.ts", "web/tests/**/*.test.ts", "test/src/**/*.test.ts"]),
     ],
   },
 ];

@@ -121,7 +121,7 @@ describe("video lessons with a real LiveKit", { concurrency: false }, () => {
     assert.deepEqual([ok.joined, ok.power], [true, 0]);
     const t = (await (await fetch(q(teacher.userId), { headers: { authorization: `Bearer ${env.videoSecret}` } })).json()) as { power: number };
     assert.equal(t.power, 50);
-    assert.equal((await fetch(q("@jemand:andere-schule.test"), { headers: { authorization: `Bearer ${env.videoSecret}` } })).status, 400);
+    assert.equal((await fetch(q("@jemand:andere-schule.test"), { headers: { authorization: `Bearer ${env.videoSecret}` } })).status, 403);
     // The admin token of the school API is another secret: it does not open the membership endpoint, nor the video secret the directory.
     assert.equal((await fetch(q(s1.userId), { headers: { authorization: `Bearer ${env.adminApiToken}` } })).status, 401);
     assert.equal((await fetch(`${env.schoolApiUrl}/directory`, { headers: { authorization: `Bearer ${env.videoSecret}` } })).status, 401);

@@ -18,7 +18,7 @@ export interface WebServerOptions {
   port: number;
   /** Folder with `matrix/client` and `matrix/server`. */
   wellKnownDir: string;
-  /** The built client; defaults to `web/dist`, else the placeholder page in `web/public`. */
+  /** The built client; defaults to `web/dist`. */
   distDir?: string;
   /** Path prefix → origin it is forwarded to, e.g. `{"/_schulhof/homework": "http://127.0.0.1:9101"}`. */
   apis?: Record<string, string>;
@@ -40,8 +40,16 @@ export function startWebServer(opts: WebServerOptions): Promise<Server> {
     next();
   });
   app.use("/.well-known", express.static(opts.wellKnownDir, { dotfiles: "allow" }));
-  const dist = opts.distDir ?? WEB_DIST;
-  const root = existsSync(join(dist, "index.html")) ? dist : join(WEB_ROOT, "public");
+  const root = opts.distDir ?? WEB_DIST;
+  if (!existsSync(join(root, "index.html"))) {
+    // A checkout without a build: say how to get one instead of a bare 404.
+    app.get("/{*path}", (_req, res) =>
+      void res
+        .status(503)
+        .type("html")
+        .send('<!doctype html><html lang="de"><meta charset="utf-8"><title>Schulhof</title><p>Die Web-App ist noch nicht gebaut: <code>npm start</code> baut sie. / The web app is not built yet: <code>npm start</code> builds it.</p></html>'),
+    );
+  }
   // Hashed assets never change; the page itself is always revalidated.
   app.use("/assets", express.static(join(root, "assets"), { immutable: true, maxAge: "1y", fallthrough: false }));
   app.use(express.static(root, { setHeaders: (res, file) => void (file.endsWith(".html") && res.set("cache-control", "no-cache")) }));

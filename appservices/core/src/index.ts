@@ -20,7 +20,8 @@ export { startAppservice, type AppserviceContext, type AppserviceDefinition, typ
 export { userId, roomId, localUserId, localpartOf, serverOf, type UserId, type RoomId, type EventId } from "./ids.ts";
 export { OpenIdVerifier, OpenIdTokenSchema, type OpenIdToken, type OpenIdVerifierOptions } from "./openid/index.ts";
 export { issueSession, verifySession, assertSessionSecret, DEFAULT_SESSION_TTL_MS, MIN_SESSION_SECRET_LENGTH, type Session } from "./openid/index.ts";
-export { openIdRoutes, requireUser, userOf, sendError, langOf, type OpenIdRouteOptions } from "./openid/index.ts";
+export { openIdRoutes, requireUser, userOf, sendError, langOf, matrixErrorHandler, type OpenIdRouteOptions } from "./openid/index.ts";
 export { OPENID_ERROR_CODES, type OpenIdErrorKind } from "./openid/index.ts";
 export { noticeContent } from "./matrix/content.ts";
 export { requireBearer } from "./http.ts";
+export { documentedRoutes, servedRoutes } from "./testing/openapi.ts";

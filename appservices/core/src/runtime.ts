@@ -11,6 +11,7 @@ import { countPending, INBOX_MIGRATIONS, type MatrixEvent } from "./intake/inbox
 import { enqueue, OUTBOX_MIGRATIONS, OutboxSender } from "./intake/outbox.ts";
 import { transactionRouter } from "./intake/transactions.ts";
 import { createLogger } from "./log.ts";
+import { matrixErrorHandler } from "./openid/express.ts";
 import { AppserviceMatrix, type AppserviceIdentity } from "./matrix/client.ts";
 import { createMetrics, type CoreMetrics } from "./metrics.ts";
 
@@ -142,6 +143,7 @@ export async function startAppservice<C>(
     res.type(metrics.registry.contentType).send(await metrics.registry.metrics());
   });
   handlers.routes?.(app);
+  app.use(matrixErrorHandler(log));
 
   const server = await listen(app, runtime.bind, runtime.port);
   const address = server.address();

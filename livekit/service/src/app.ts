@@ -5,7 +5,7 @@ import express, { type Request, type Response } from "express";
 import { createHash, timingSafeEqual } from "node:crypto";
 import { RoomServiceClient } from "livekit-server-sdk";
 import { z } from "zod";
-import { langOf, openIdRoutes, OpenIdVerifier, requireUser, sendError, serverOf, userOf, type Logger } from "@schulhof/core";
+import { langOf, matrixErrorHandler, openIdRoutes, OpenIdVerifier, requireUser, sendError, serverOf, userOf, type Logger } from "@schulhof/core";
 import type { VideoServiceConfig } from "./config.ts";
 import { moderateCall, ModerationRequestSchema, roleOfParticipant, userOfParticipant } from "./moderation.ts";
 import { membershipOf, SchoolUnreachableError, type Membership } from "./schools.ts";
@@ -148,7 +148,7 @@ export function videoServiceApp(config: VideoServiceConfig, log: Logger): expres
   /** Refuses unless the actor is a teacher (power ≥ 50) and a joined member of the room. */
   const assertTeacher = async (roomId: string, actor: string): Promise<void> => {
     const m = await member(serverOf(actor), roomId, actor);
-    if (m.power < DEFAULT_TEACHER_LEVEL) throw videoError("not_member", `${actor} is no teacher in ${roomId}`);
+    if (m.power < DEFAULT_TEACHER_LEVEL) throw videoError("not_teacher", `${actor} is no teacher in ${roomId}`);
   };
   router.post("/moderate", auth, json, async (req, res) => {
     try {
@@ -180,6 +180,7 @@ export function videoServiceApp(config: VideoServiceConfig, log: Logger): expres
   router.post("/participants", auth, json, async (req, res) => {
     try {
       const roomId = String((req.body as { room_id?: unknown } | undefined)?.room_id ?? "");
+      if (!/^!\S+$/.test(roomId)) throw videoError("bad_json", "room_id");
       const userId = userOf(res);
       await member(serverOf(userId), roomId, userId);
       const ps = await rooms.listParticipants(livekitRoomName(roomId, LEGACY_SLOT_ID)).catch(() => []);
@@ -189,6 +190,7 @@ export function videoServiceApp(config: VideoServiceConfig, log: Logger): expres
     }
   });
   app.use("/_schulhof/video/v1", router);
+  app.use(matrixErrorHandler(log));
   return app;
 }
 

@@ -2,7 +2,7 @@
 // LiveKit server API does it; admissions from the lobby are kept in the LiveKit room's metadata.
 import { TrackSource, type ParticipantInfo, type RoomServiceClient } from "livekit-server-sdk";
 import { z } from "zod";
-import { LEGACY_SLOT_ID, livekitRoomName, videoError } from "./token/index.ts";
+import { LEGACY_SLOT_ID, livekitRoomName, videoError, VideoTokenError } from "./token/index.ts";
 
 export const MODERATION_ACTIONS = ["mute", "mute_all", "camera_off", "screen_share_off", "remove", "admit", "admit_all", "end"] as const;
 export type ModerationAction = (typeof MODERATION_ACTIONS)[number];
@@ -36,6 +36,26 @@ export const roleOfParticipant = (p: ParticipantInfo): string | null => metaOf(p
 
 /** Carries out one moderation request; answers how many participants it touched (0: nobody to act on). */
 export async function moderateCall(rooms: RoomServiceClient, req: ModerationRequest): Promise<{ affected: number }> {
+  try {
+    return await moderate(rooms, req);
+  } catch (e) {
+    if (e instanceof VideoTokenError) throw e;
+    // LiveKit did not answer or refused: an upstream failure, as for /get_token.
+    throw videoError("sfu_unavailable", `LiveKit: ${String((e as Error).message ?? e)}`, e);
+  }
+}
+
+/** The room's admission list; damaged metadata counts as none. */
+function admittedOf(metadata: string | undefined): Record<string, unknown> & { admitted?: string[] } {
+  try {
+    const meta = JSON.parse(metadata || "{}") as unknown;
+    return typeof meta === "object" && meta !== null && !Array.isArray(meta) ? (meta as { admitted?: string[] }) : {};
+  } catch {
+    return {};
+  }
+}
+
+async function moderate(rooms: RoomServiceClient, req: ModerationRequest): Promise<{ affected: number }> {
   const room = livekitRoomName(req.room_id, LEGACY_SLOT_ID);
   if (req.action === "end") {
     const exists = (await rooms.listRooms([room]).catch(() => [])).length > 0;
@@ -47,7 +67,7 @@ export async function moderateCall(rooms: RoomServiceClient, req: ModerationRequ
   if (TARGETED.has(req.action)) {
     if (req.identity === undefined && req.user_id === undefined) throw videoError("bad_json", `${req.action} needs identity or user_id`);
     targets = participants.filter((p) => (req.identity !== undefined ? p.identity === req.identity : userOfParticipant(p) === req.user_id));
-    if (targets.length === 0 && req.identity !== undefined) throw videoError("not_member", "no such participant in the call");
+    if (targets.length === 0 && req.identity !== undefined) throw videoError("no_participant", "no such participant in the call");
   } else if (req.action === "admit_all") {
     targets = participants.filter((p) => roleOfParticipant(p) === "waiting" && p.permission?.canSubscribe !== true);
   } else {
@@ -83,8 +103,9 @@ export async function moderateCall(rooms: RoomServiceClient, req: ModerationRequ
       if (users.length === 0) break;
       const [r] = await rooms.listRooms([room]);
       if (r === undefined) break;
-      const meta = r.metadata ? (JSON.parse(r.metadata) as { admitted?: string[] }) : {};
-      await rooms.updateRoomMetadata(room, JSON.stringify({ ...meta, admitted: [...new Set([...(meta.admitted ?? []), ...users])] }));
+      const meta = admittedOf(r.metadata);
+      const before = Array.isArray(meta.admitted) ? meta.admitted.filter((u): u is string => typeof u === "string") : [];
+      await rooms.updateRoomMetadata(room, JSON.stringify({ ...meta, admitted: [...new Set([...before, ...users])] }));
       for (const p of targets) {
         await rooms.updateParticipant(room, p.identity, { permission: { canPublish: true, canSubscribe: true, canPublishData: true, canPublishSources: [TrackSource.CAMERA, TrackSource.MICROPHONE] } });
       }

@@ -96,10 +96,24 @@ export function langOf(req: Pick<Request, "headers">): "de" | "en" {
 }
 
 /** Maps an error of `express.json()` (body-parser) to ours. */
-function bodyParserError(err: unknown): unknown {
+export function bodyParserError(err: unknown): unknown {
   const type = typeof err === "object" && err !== null && "type" in err ? err.type : undefined;
   if (type === "entity.parse.failed") return openIdError("not_json", "request body is not valid JSON");
   if (type === "entity.too.large") return openIdError("too_large", "request body too large");
   const status = typeof err === "object" && err !== null && "status" in err ? err.status : undefined;
   return typeof status === "number" && status >= 400 && status < 500 ? openIdError("bad_json", `unreadable request body (${String(type)})`) : err;
+}
+
+/**
+ * The last error handler of an app: a body that is not JSON or too large answers as Matrix does (`M_NOT_JSON`,
+ * `M_TOO_LARGE`), anything else 500 `M_UNKNOWN` without details, never Express's HTML page with a stack trace.
+ */
+export function matrixErrorHandler(log?: Pick<Logger, "error">) {
+  return (err: unknown, req: Request, res: Response, next: NextFunction): void => {
+    if (res.headersSent) {
+      next(err);
+      return;
+    }
+    sendError(res, bodyParserError(err), langOf(req), log);
+  };
 }

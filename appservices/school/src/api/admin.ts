@@ -1,6 +1,6 @@
 // The school appservice's admin HTTP API: roster import (streamed progress) and reindex, for the CLI and, later, the web client.
 import express, { type Express } from "express";
-import { isSchulhofError, type AppserviceContext, type SynapseAdmin } from "@schulhof/core";
+import { isSchulhofError, langOf, sendError, type AppserviceContext, type SynapseAdmin } from "@schulhof/core";
 import { LetterStore, lettersPdf, requireSchoolAdmin } from "./web.ts";
 import { RosterInvalidError } from "../roster/index.ts";
 import { importRoster } from "../provision/import.ts";
@@ -23,7 +23,7 @@ export function adminRoutes(app: Express, ctx: AppserviceContext, config: School
 
   app.post(`${PREFIX}/roster/import`, auth, express.raw({ type: () => true, limit: "20mb" }), async (req, res) => {
     if (busy) {
-      res.status(409).json({ errcode: "M_LIMIT_EXCEEDED", error: "Ein Import läuft bereits / an import is already running" });
+      res.status(409).json({ errcode: "M_UNKNOWN", schulhof_code: "SCHULHOF_SCHOOL_IMPORT_RUNNING", error: "Ein Import läuft bereits / an import is already running" });
       return;
     }
     busy = true;
@@ -56,8 +56,9 @@ export function adminRoutes(app: Express, ctx: AppserviceContext, config: School
         },
         (p) => write({ progress: p }),
       );
-      if (req.query.letters === "pdf" && report.letters.length > 0) {
-        // The web client: the passwords go into a PDF kept in memory for the admin who imported, never into the answer.
+      // From the web client (an admin's session, or asked for): the passwords go into a PDF kept in memory for the
+      // admin who imported, never into the answer. Only the CLI on the server itself gets them to write the letters.
+      if ((req.query.letters === "pdf" || res.locals.adminUser !== "cli") && report.letters.length > 0) {
         const pdf = await lettersPdf(report.letters, { name: config.schoolName, loginUrl: config.loginUrl ?? config.homeserverUrl, homeserver: config.serverName }, lang);
         const id = letters.put(pdf, String(res.locals.adminUser));
         write({ report: { ...report, letters: [], letters_count: report.letters.length, letters_url: `${PREFIX}/letters/${id}` } });
@@ -69,7 +70,7 @@ export function adminRoutes(app: Express, ctx: AppserviceContext, config: School
         write({ error: { errcode: "M_BAD_JSON", schulhof_code: e.code, error: e.user[lang], rows: e.errors } });
       } else {
         ctx.log.error({ err: e }, "roster import failed");
-        write({ error: isSchulhofError(e) ? e.toMatrixError(lang) : { errcode: "M_UNKNOWN", error: String((e as Error).message ?? e) } });
+        write({ error: isSchulhofError(e) ? e.toMatrixError(lang) : { errcode: "M_UNKNOWN", error: lang === "de" ? "Interner Fehler; Einzelheiten stehen im Protokoll." : "Internal error; details are in the log." } });
       }
     } finally {
       busy = false;
@@ -95,8 +96,7 @@ export function adminRoutes(app: Express, ctx: AppserviceContext, config: School
         .map((r) => ({ kind: kinds[r.kind], name: r.kind === "class" ? r.name.replace(/^Klasse\s+/, "") : r.name, room_id: r.roomId, members: [...(members.get(r.key) ?? [])].sort() }));
       res.json({ people, groups });
     } catch (e) {
-      ctx.log.error({ err: e }, "directory failed");
-      res.status(500).json({ errcode: "M_UNKNOWN", error: String((e as Error).message ?? e) });
+      sendError(res, e, langOf(_req), ctx.log);
     }
   });
 
@@ -110,11 +110,11 @@ export function adminRoutes(app: Express, ctx: AppserviceContext, config: School
   });
 
   app.post(`${PREFIX}/reindex`, auth, async (_req, res) => {
+    ctx.log.info({ by: res.locals.adminUser }, "reindex");
     try {
       res.json(await reindexSchool(ctx.db, ctx.matrix));
     } catch (e) {
-      ctx.log.error({ err: e }, "reindex failed");
-      res.status(500).json({ errcode: "M_UNKNOWN", error: String((e as Error).message ?? e) });
+      sendError(res, e, langOf(_req), ctx.log);
     }
   });
 }

@@ -34,7 +34,7 @@ export function videoRoutes(app: Express, ctx: AppserviceContext, opts: { secret
       return;
     }
     if (serverOf(userId) !== opts.serverName) {
-      res.status(400).json({ errcode: "M_FORBIDDEN", error: "Nicht unsere Nutzerin / not our user" });
+      res.status(403).json({ errcode: "M_FORBIDDEN", error: "Nicht unsere Nutzerin / not our user" });
       return;
     }
     try {

@@ -63,7 +63,10 @@ export function requireSchoolAdmin(ctx: AppserviceContext, config: Pick<SchoolAp
       return;
     }
     try {
-      if (config.sessionSecret === null) throw notAdmin();
+      if (config.sessionSecret === null || bearer === "") {
+        res.status(401).json({ errcode: "M_UNKNOWN_TOKEN", error: "Unbekanntes Token / unknown token" });
+        return;
+      }
       const userId = verifySession(bearer, config.sessionSecret);
       const person = await activePersonByUser(ctx.db, userId);
       if (person?.role !== "admin") throw notAdmin();

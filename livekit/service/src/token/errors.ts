@@ -44,6 +44,20 @@ const KINDS = {
     de: "Kein Zugang: Nur Mitglieder dieses Raums können an seiner Videokonferenz teilnehmen.",
     en: "No access: only members of this room can join its video call.",
   },
+  not_teacher: {
+    code: "SCHULHOF_VIDEO_NOT_TEACHER",
+    status: 403,
+    errcode: "M_FORBIDDEN",
+    de: "Das dürfen nur Lehrkräfte dieses Raums.",
+    en: "Only teachers of this room may do that.",
+  },
+  no_participant: {
+    code: "SCHULHOF_VIDEO_NO_PARTICIPANT",
+    status: 404,
+    errcode: "M_NOT_FOUND",
+    de: "Diese Person ist gerade nicht in der Videostunde.",
+    en: "This person is not in the video lesson right now.",
+  },
   banned: {
     code: "SCHULHOF_VIDEO_BANNED",
     status: 403,

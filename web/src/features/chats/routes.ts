@@ -1,0 +1,5 @@
+// The Chats section's pages; the client's route table (src/routes.ts) includes them.
+import type { RouteDef } from "../../routes.ts";
+import ComingSoonPage from "../../pages/ComingSoonPage.svelte";
+
+export const routes: readonly RouteDef[] = [{ pattern: "/chats", component: ComingSoonPage, section: "chats" }];

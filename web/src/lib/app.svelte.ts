@@ -1,0 +1,86 @@
+// The app's lifecycle: discover the school, restore or create the session, start and stop the Matrix connection.
+import { discoverSchool, type SchoolConfig } from "./discovery.ts";
+import { log } from "./log.ts";
+import { MatrixConnection } from "./matrix/connection.svelte.ts";
+import { passwordLogin } from "./matrix/login.ts";
+import { clearSession, loadSession, saveSession } from "./session.ts";
+
+/** Where the app is: finding its school, asking for a login, signed in, or unable to start. */
+export type AppPhase = "discovering" | "login" | "signed-in" | "failed";
+
+class AppState {
+  phase = $state<AppPhase>("discovering");
+  /** The school's configuration; set once discovery succeeded. */
+  config = $state.raw<SchoolConfig | null>(null);
+  /** The signed-in connection; set in phase "signed-in". */
+  matrix = $state.raw<MatrixConnection | null>(null);
+  /** Why the app could not start (phase "failed"). */
+  startError = $state.raw<unknown>(null);
+  /** Set when the server ended the session, so the login page can say why. */
+  sessionExpired = $state(false);
+}
+
+/** The one app state. Pages read `app.config` and `app.matrix` (through {@link signedIn}). */
+export const app = new AppState();
+
+/** The connection and configuration of the signed-in user; throws outside phase "signed-in" (pages render only then). */
+export function signedIn(): { matrix: MatrixConnection; config: SchoolConfig } {
+  if (app.matrix === null || app.config === null) throw new Error("signedIn() called without a session");
+  return { matrix: app.matrix, config: app.config };
+}
+
+/** Called once at start: discovery, then the stored session if there is one. */
+export async function bootApp(): Promise<void> {
+  try {
+    app.config = await discoverSchool();
+  } catch (e) {
+    log.error("discovery failed", e);
+    app.startError = e;
+    app.phase = "failed";
+    return;
+  }
+  const stored = loadSession();
+  if (stored !== null && stored.homeserverUrl === app.config.homeserverUrl) {
+    await connect(new MatrixConnection(stored));
+  } else {
+    if (stored !== null) clearSession();
+    app.phase = "login";
+  }
+}
+
+/** Logs in with user name and password; throws a ClientError for the login form. */
+export async function logIn(userName: string, password: string): Promise<void> {
+  if (app.config === null) throw new Error("logIn() before discovery");
+  const session = await passwordLogin(app.config.homeserverUrl, userName, password);
+  saveSession(session);
+  app.sessionExpired = false;
+  await connect(new MatrixConnection(session));
+}
+
+/** Logs out at the homeserver (best effort), forgets the session and shows the login page. */
+export async function logOut(): Promise<void> {
+  const matrix = app.matrix;
+  if (matrix !== null) {
+    matrix.stop();
+    await matrix.client.logout(true).catch((e: unknown) => log.warn("logout at the homeserver failed", e));
+  }
+  endSession(false);
+}
+
+async function connect(matrix: MatrixConnection): Promise<void> {
+  app.matrix = matrix;
+  app.phase = "signed-in";
+  try {
+    await matrix.start(() => endSession(true));
+  } catch (e) {
+    log.error("could not start the Matrix client", e);
+  }
+}
+
+function endSession(expired: boolean): void {
+  app.matrix?.stop();
+  clearSession();
+  app.matrix = null;
+  app.sessionExpired = expired;
+  app.phase = "login";
+}
