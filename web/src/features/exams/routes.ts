@@ -1,5 +1,5 @@
 // The Klausuren section's pages; the client's route table (src/routes.ts) includes them.
 import type { RouteDef } from "../../routes.ts";
-import ComingSoonPage from "../../pages/ComingSoonPage.svelte";
+import ExamsPage from "./ExamsPage.svelte";
 
-export const routes: readonly RouteDef[] = [{ pattern: "/exams", component: ComingSoonPage, section: "exams" }];
+export const routes: readonly RouteDef[] = [{ pattern: "/exams", component: ExamsPage, section: "exams" }];
