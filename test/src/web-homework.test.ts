@@ -1,6 +1,7 @@
 // The Aufgaben section in a real Chromium against the real stack: a teacher sets an assignment in the browser, a student
 // submits text and a file, the teacher grades it, the student sees the grade; another student sees none of it; no
-// script injected through titles, descriptions, file names or texts runs.
+// script injected through titles, descriptions, file names or texts runs. The client joins only the submission room
+// the homework API names, marks "started" through the API, and shows a clear refusal where the bot may not publish.
 import assert from "node:assert/strict";
 import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -22,6 +23,8 @@ const ANSWER = `3/4 + 1/4 = 1 <script>window.__hwXss='text'</script><img src=x o
 const EVIL_FILE = `<img src=x onerror=window.__hwXss=1>loesung.txt`;
 const FILE_CONTENT = "Meine Lösung: 1\n";
 const HTML_ASSIGNMENT = "a-web-html";
+/** A second course whose room the homework bot is in without the power to write assignments. */
+const POWERLESS_COURSE = "Deutsch 9z";
 
 /** A wall-clock time in Europe/Berlin, as `<input type="datetime-local">` takes it. */
 function berlinWallClock(ms: number): string {
@@ -44,6 +47,9 @@ describe("web client: homework in the browser", { concurrency: false }, () => {
   let s1: TestUser;
   let s2: TestUser;
   let course: string;
+  let powerless: string;
+  /** A room someone other than the bot invited the first student to: the client must leave that invitation alone. */
+  let strangerRoom: string;
   let assignmentId = "";
   const contexts: BrowserContext[] = [];
   const pages = new Map<string, Page>();
@@ -68,6 +74,18 @@ describe("web client: homework in the browser", { concurrency: false }, () => {
     for (const u of [s1.userId, s2.userId, bot()]) await teacher.client.invite(course, u);
     for (const s of [s1, s2]) await s.client.joinRoom(course);
     await eventually("bot joined the course", async () => (bot() in (await teacher.client.getJoinedRoomMembers(course)).joined ? true : undefined));
+    // A course room where the bot is a member at level 0, and state needs 50: it may not write assignments there.
+    powerless = (
+      await teacher.client.createRoom({
+        name: POWERLESS_COURSE,
+        initial_state: [{ type: "de.schulhof.course", state_key: "", content: { name: POWERLESS_COURSE, subject: "Deutsch" } }],
+        power_level_content_override: { users: { [bot()]: 0 }, state_default: 50, events_default: 0 },
+      })
+    ).room_id;
+    await teacher.client.invite(powerless, bot());
+    await eventually("bot joined the second course", async () => (bot() in (await teacher.client.getJoinedRoomMembers(powerless)).joined ? true : undefined));
+    strangerRoom = (await teacher.client.createRoom({ name: "Fremde Einladung" })).room_id;
+    await teacher.client.invite(strangerRoom, s1.userId);
     browser = await launchBrowser();
     for (const who of ["teacher", "s1", "s2"] as const) {
       const { context, page: p } = await newPersonPage(browser, who, new URL(web()).origin);
@@ -143,8 +161,19 @@ describe("web client: homework in the browser", { concurrency: false }, () => {
     await p.getByRole("link", { name: TITLE }).click();
     await p.getByRole("heading", { name: TITLE, level: 1 }).waitFor();
     await p.getByText("Seite 42, Aufgaben 1 bis 3.", { exact: false }).waitFor();
-    // The form appears once the client has joined the private submission room the bot made.
+    // The form appears once the client has joined the private submission room the bot made (the one the API names).
     await p.getByLabel("Deine Lösung").waitFor({ timeout: 60_000 });
+    const s1api = await apiSession(s1, `${testEnv().homeworkUrl}/_schulhof/homework/v1`);
+    const own = ((await (await s1api("/todo")).json()) as { items: { assignment_id: string; submission_room: string | null }[] }).items.find((i) => i.assignment_id === assignmentId);
+    assert.match(own?.submission_room ?? "", /^!/);
+    const strangerMembership = (await teacher.client.getStateEvent(strangerRoom, "m.room.member" as never, s1.userId)) as { membership: string };
+    assert.equal(strangerMembership.membership, "invite", "the client joined a room the API did not name");
+
+    // "Als begonnen markieren" goes through the API; the status follows at once.
+    await p.getByRole("button", { name: "Als begonnen markieren" }).click();
+    await p.getByText("Als begonnen markiert.").waitFor({ timeout: 30_000 });
+    await p.getByText("begonnen", { exact: true }).waitFor();
+    assert.equal(await p.getByRole("button", { name: "Als begonnen markieren" }).count(), 0);
     await p.getByLabel("Deine Lösung").fill(ANSWER);
     const evil = join(files, EVIL_FILE);
     writeFileSync(evil, FILE_CONTENT);
@@ -241,6 +270,16 @@ describe("web client: homework in the browser", { concurrency: false }, () => {
     await refused(s2.client.joinRoom(s1Room));
     await refused(s2.client.createMessagesRequest(s1Room, null, 10, "b" as never));
     await refused(s2.client.getStateEvent(s1Room, `${HW}.submission_room` as never, ""));
+
+    // The API names the second student's own room, never the first one's.
+    const s2api = await apiSession(s2, `${testEnv().homeworkUrl}/_schulhof/homework/v1`);
+    const todo = await (await s2api("/todo")).text();
+    const s2Room = (JSON.parse(todo) as { items: { assignment_id: string; submission_room: string | null }[] }).items.find((i) => i.assignment_id === assignmentId)?.submission_room;
+    assert.match(s2Room ?? "", /^!/);
+    assert.notEqual(s2Room, s1Room);
+    assert.ok(!todo.includes(s1Room), "the first student's room reached the second");
+    // A student teaches nothing.
+    assert.deepEqual(await (await s2api("/teaching")).json(), { courses: [] });
   });
 
   it("renders a formatted description cleaned and runs no injected script anywhere", async () => {
@@ -263,6 +302,27 @@ describe("web client: homework in the browser", { concurrency: false }, () => {
     assert.ok(!((await link.getAttribute("href")) ?? "").startsWith("javascript:"));
     for (const who of ["teacher", "s1", "s2"] as const) await assertNoScriptRan(page(who), `${who}'s page`);
     assert.deepEqual(dialogs, []);
+  });
+
+  it("says clearly when the bot may not publish in a course room, and keeps the draft", async () => {
+    const p = page("teacher");
+    await p.goto(`${web()}/#/homework`);
+    await p.getByRole("link", { name: `Neue Aufgabe in ${POWERLESS_COURSE}` }).click({ timeout: 30_000 });
+    await p.getByRole("heading", { name: "Neue Aufgabe", level: 1 }).waitFor();
+    await p.getByLabel("Titel").fill("Erörterung");
+    await p.getByLabel("Fällig am").fill(berlinWallClock(Date.now() + 4 * 86_400_000));
+    await p.getByRole("button", { name: "Veröffentlichen" }).click();
+    const alert = p.getByRole("alert").filter({ hasText: `Der Hausaufgaben-Bot ${bot()} darf in diesem Kursraum keine Aufgaben eintragen.` });
+    await alert.waitFor({ timeout: 30_000 });
+    await alert.getByText(/Dein Entwurf bleibt gespeichert\.$/).waitFor();
+    await assertAccessible(p, "the refused publication");
+    await saveScreenshots(p, "homework-publish-refused");
+    // Nothing reached the room, and the draft is listed under the course.
+    const state = (await teacher.client.roomState(powerless)) as unknown as { type: string }[];
+    assert.equal(state.filter((e) => e.type === `${HW}.assignment`).length, 0);
+    await p.getByRole("link", { name: "Abbrechen" }).click();
+    const drafts = p.getByRole("region", { name: `Aufgaben in ${POWERLESS_COURSE}` });
+    await drafts.getByRole("link", { name: "Erörterung" }).waitFor({ timeout: 30_000 });
   });
 
   it("lets the teacher extend the due date for the second student and close the assignment", async () => {

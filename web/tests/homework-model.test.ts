@@ -1,7 +1,7 @@
 // The homework section's pure helpers: school time across clock changes, parsing assignments, grades, the form, the to-do list.
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { assignmentContent, formOfDraft, gradeFromInput, homeworkBotOf, isMxc, parseAssignment, parseDrafts, parseFileRef, splitTodo, type AssignmentForm } from "../src/features/homework/model.ts";
+import { assignmentContent, formOfDraft, gradeFromInput, isMxc, parseAssignment, parseFileRef, splitTodo, verdictIn, type AssignmentForm } from "../src/features/homework/model.ts";
 import { formatAtSchool, rfc3339ToWallClock, wallClockToRfc3339 } from "../src/features/homework/time.ts";
 
 describe("school time", () => {
@@ -104,7 +104,7 @@ describe("the assignment form", () => {
     const back = formOfDraft({ ...r.content, due: "2026-03-24T17:00:00Z" }, (x) => rfc3339ToWallClock(x));
     assert.equal(back.due, "2026-03-24T18:00");
     assert.equal(back.grading, "grade");
-    assert.equal(parseDrafts({ drafts: [{ id: "d1", content: JSON.stringify({ title: "T" }), updated_at: "x" }, { content: {} }] })[0]?.title, "T");
+    assert.deepEqual(formOfDraft({ title: "Nur ein Titel" }, (x) => x), { title: "Nur ein Titel", description: "", due: "", cutoff: "", grading: "none", kinds: ["text", "file"], attachments: [] });
   });
 });
 
@@ -121,7 +121,26 @@ describe("the to-do list", () => {
     assert.deepEqual(done.map((i) => i.title), ["d", "c"]);
   });
 
-  it("knows the school's homework bot", () => {
-    assert.equal(homeworkBotOf("@lena:schule.example"), "@hausaufgaben:schule.example");
+});
+
+describe("the bot's verdict on a submission", () => {
+  const receipt = (code: string, late: boolean): Record<string, unknown> => ({
+    msgtype: "m.notice",
+    body: "Abgabe erhalten.",
+    "de.schulhof.homework.receipt": { submission: "$s1", assignment_id: "a1", late, status: "received", code },
+  });
+  it("reads receipts, on time and late, and ignores those of other submissions", () => {
+    assert.deepEqual(verdictIn(receipt("on_time", false), "$s1"), { kind: "received", late: false });
+    assert.deepEqual(verdictIn(receipt("late", true), "$s1"), { kind: "received", late: true });
+    assert.equal(verdictIn(receipt("on_time", false), "$other"), null);
+    assert.equal(verdictIn({ msgtype: "m.notice", body: "Hallo" }, "$s1"), null);
+  });
+
+  it("reads a refusal's code, and keeps the bot's words for a code it does not know", () => {
+    const refusal = (code: unknown): Record<string, unknown> => ({ body: "Nicht angenommen: <b>zu spät</b>", "de.schulhof.homework.refusal": { submission: "$s1", status: "refused", code } });
+    assert.deepEqual(verdictIn(refusal("too_late"), "$s1"), { kind: "refused", code: "too_late", text: "Nicht angenommen: <b>zu spät</b>" });
+    assert.deepEqual(verdictIn(refusal("closed"), "$s1"), { kind: "refused", code: "closed", text: "Nicht angenommen: <b>zu spät</b>" });
+    assert.deepEqual(verdictIn(refusal("new_reason"), "$s1"), { kind: "refused", code: null, text: "Nicht angenommen: <b>zu spät</b>" });
+    assert.deepEqual(verdictIn(refusal(undefined), "$s1"), { kind: "refused", code: null, text: "Nicht angenommen: <b>zu spät</b>" });
   });
 });

@@ -1,6 +1,6 @@
 // Handling of homework events: the projection of course rooms and submission rooms, with checks and replies.
 import { noticeContent, type HandlerContext, type MatrixEvent, type Queryable } from "@schulhof/core";
-import { ASSIGNMENT, AssignmentSchema, EXTENSION, ExtensionSchema, FEEDBACK, FeedbackSchema, SUBMISSION, SUBMISSION_ROOM, SubmissionRoomSchema, SubmissionSchema, type Assignment } from "./domain/schema.ts";
+import { ASSIGNMENT, AssignmentSchema, EXTENSION, RECEIPT, REFUSAL, ExtensionSchema, FEEDBACK, FeedbackSchema, SUBMISSION, SUBMISSION_ROOM, SubmissionRoomSchema, SubmissionSchema, type Assignment } from "./domain/schema.ts";
 import { formatAtSchool, judgeSubmission } from "./domain/deadlines.ts";
 import { deleteAssignment, getAssignment, saveAssignment } from "./store/assignments.ts";
 import { courseName, powerOf, roleIn, saveCourse, saveCreators, saveMembership, savePowers, studentsOf, TEACHER_POWER } from "./store/courses.ts";
@@ -21,13 +21,20 @@ export async function notice(ctx: Hctx, roomId: string, text: string, replyTo?: 
   await ctx.enqueue({ kind: "message", roomId, eventType: "m.room.message", content: noticeContent(text, { mentions, ...(replyTo === undefined ? {} : { replyTo }) }) });
 }
 
-/** Refuses a submission with a reason; the marker lets reindex know the decision without judging again. */
-async function refuse(ctx: Hctx, event: MatrixEvent, text: string, student: string): Promise<void> {
+/** Why the bot did not take a submission: the `code` of its refusal (clients show their own text for it). */
+export type RefusalCode = "invalid" | "unknown_assignment" | "closed" | "kind_not_allowed" | "too_late";
+
+/**
+ * Refuses a submission with a reason: a readable notice for any client, and `de.schulhof.homework.refusal`
+ * `{submission, assignment_id, status: "refused", code, …details}` for clients that show their own text. The marker
+ * also lets reindex know the decision without judging again.
+ */
+async function refuse(ctx: Hctx, event: MatrixEvent, text: string, student: string, refusal: { code: RefusalCode; assignment_id: string | null } & Record<string, unknown>): Promise<void> {
   await ctx.enqueue({
     kind: "message",
     roomId: event.room_id,
     eventType: "m.room.message",
-    content: { ...noticeContent(text, { replyTo: event.event_id, mentions: [student] }), "de.schulhof.homework.refusal": { submission: event.event_id } },
+    content: { ...noticeContent(text, { replyTo: event.event_id, mentions: [student] }), [REFUSAL]: { submission: event.event_id, status: "refused", ...refusal } },
   });
 }
 
@@ -39,7 +46,9 @@ export async function onRoomState(event: MatrixEvent, tx: Queryable): Promise<vo
   } else if (event.type === "m.room.power_levels") {
     const users = (event.content.users ?? {}) as Record<string, number>;
     const usersDefault = typeof event.content.users_default === "number" ? event.content.users_default : 0;
-    await savePowers(tx, event.room_id, users, usersDefault);
+    const stateDefault = typeof event.content.state_default === "number" ? event.content.state_default : TEACHER_POWER;
+    const events = Object.fromEntries(Object.entries((event.content.events ?? {}) as Record<string, unknown>).filter((e): e is [string, number] => typeof e[1] === "number"));
+    await savePowers(tx, event.room_id, users, usersDefault, { stateDefault, events });
   } else if (event.type === "m.room.create") {
     const version = String(event.content.room_version ?? "1");
     if (Number(version) >= 12) {
@@ -119,7 +128,9 @@ export async function onSubmission(event: MatrixEvent, ctx: Hctx, env: HomeworkE
   const parsed = SubmissionSchema.safeParse(event.content);
   const t = T[env.lang];
   if (!parsed.success) {
-    await notice(ctx, event.room_id, t.invalid(parsed.error.issues[0]?.message ?? ""), event.event_id);
+    const assignmentId = typeof event.content.assignment_id === "string" ? event.content.assignment_id : null;
+    if (room.students.includes(event.sender)) await refuse(ctx, event, t.invalid(parsed.error.issues[0]?.message ?? ""), event.sender, { code: "invalid", assignment_id: assignmentId });
+    else await notice(ctx, event.room_id, t.invalid(parsed.error.issues[0]?.message ?? ""), event.event_id);
     return;
   }
   const s = parsed.data;
@@ -129,16 +140,20 @@ export async function onSubmission(event: MatrixEvent, ctx: Hctx, env: HomeworkE
   const submittedAt = byBot && s.submitted_at !== undefined ? s.submitted_at : event.origin_server_ts;
   const assignment = await getAssignment(ctx.tx, room.courseRoom, s.assignment_id);
   if (assignment === null || (room.assignmentId !== null && room.assignmentId !== s.assignment_id)) {
-    await notice(ctx, event.room_id, t.invalid(`Aufgabe ${s.assignment_id}?`), event.event_id);
+    await refuse(ctx, event, t.invalid(`Aufgabe ${s.assignment_id}?`), student, { code: "unknown_assignment", assignment_id: s.assignment_id });
     return;
   }
   const a = assignment.content;
   if (decided === undefined && a.status === "closed") {
-    await refuse(ctx, event, t.closed(a.title), student);
+    await refuse(ctx, event, t.closed(a.title), student, { code: "closed", assignment_id: assignment.id });
     return;
   }
   if (decided === undefined && ((s.text.trim() !== "" && !a.submission_kinds.includes("text")) || (s.files.length > 0 && !a.submission_kinds.includes("file")))) {
-    await refuse(ctx, event, t.kindNotAllowed(a.submission_kinds.map((k) => t.kinds[k]).join(" / ")), student);
+    await refuse(ctx, event, t.kindNotAllowed(a.submission_kinds.map((k) => t.kinds[k]).join(" / ")), student, {
+      code: "kind_not_allowed",
+      assignment_id: assignment.id,
+      submission_kinds: a.submission_kinds,
+    });
     return;
   }
   const ext = await extensionOf(ctx.tx, room.courseRoom, assignment.id, student);
@@ -146,7 +161,7 @@ export async function onSubmission(event: MatrixEvent, ctx: Hctx, env: HomeworkE
   const cutoff = ext === null ? a.cutoff : ext.cutoff;
   const verdict = decided ?? judgeSubmission(submittedAt, due, cutoff);
   if (verdict === "too_late") {
-    await refuse(ctx, event, t.tooLate(a.title, formatAtSchool(cutoff ?? due, a.timezone, env.lang)), student);
+    await refuse(ctx, event, t.tooLate(a.title, formatAtSchool(cutoff ?? due, a.timezone, env.lang)), student, { code: "too_late", assignment_id: assignment.id, cutoff: cutoff ?? due });
     return;
   }
   for (const member of room.students) {
@@ -167,7 +182,7 @@ export async function onSubmission(event: MatrixEvent, ctx: Hctx, env: HomeworkE
     content: {
       msgtype: "m.notice",
       body: t.received(a.title, verdict === "late"),
-      "de.schulhof.homework.receipt": { submission: event.event_id, assignment_id: assignment.id, late: verdict === "late" },
+      [RECEIPT]: { submission: event.event_id, assignment_id: assignment.id, late: verdict === "late", status: "received", code: verdict === "late" ? "late" : "on_time" },
       "m.relates_to": { "m.in_reply_to": { event_id: event.event_id } },
     },
   });

@@ -1,6 +1,6 @@
 // Reading a room's state into the projection: when the bot joins a room, and for reindex.
 import type { AppserviceMatrix, HandlerContext, MatrixEvent, Queryable } from "@schulhof/core";
-import { ASSIGNMENT, EXTENSION, FEEDBACK, SUBMISSION, SUBMISSION_ROOM } from "./domain/schema.ts";
+import { ASSIGNMENT, EXTENSION, FEEDBACK, RECEIPT, REFUSAL, SUBMISSION, SUBMISSION_ROOM } from "./domain/schema.ts";
 import { onAssignment, onExtension, onFeedback, onRoomState, onSubmission, onSubmissionRoomMarker, type HomeworkEnv } from "./handlers.ts";
 
 /** A handler context that writes the projection but sends nothing (sync and reindex must not announce again). */
@@ -40,9 +40,9 @@ export async function syncRoomHistory(roomId: string, matrix: AppserviceMatrix, 
   const refused = new Set<string>();
   for (const ev of events) {
     if (ev.sender !== env.botUserId) continue;
-    const receipt = ev.content["de.schulhof.homework.receipt"] as { submission?: string; late?: boolean } | undefined;
+    const receipt = ev.content[RECEIPT] as { submission?: string; late?: boolean } | undefined;
     if (typeof receipt?.submission === "string") receipts.set(receipt.submission, receipt.late === true);
-    const refusal = ev.content["de.schulhof.homework.refusal"] as { submission?: string } | undefined;
+    const refusal = ev.content[REFUSAL] as { submission?: string } | undefined;
     if (typeof refusal?.submission === "string") refused.add(refusal.submission);
   }
   for (const ev of events) {

@@ -50,15 +50,31 @@ describe("onSubmission", () => {
     const sent = await handle(submission("@a:x", "!r@a:x", toMillis(DUE) - 1000));
     assert.deepEqual(await stored("@a:x"), [{ late: false, submitted_at: toMillis(DUE) - 1000 }]);
     assert.equal(sent.length, 1);
-    assert.match(String((sent[0] as unknown as { content: { body: string } }).content.body), /erhalten\.$/);
+    const content = (sent[0] as unknown as { content: Record<string, unknown> }).content;
+    assert.match(String(content.body), /erhalten\.$/);
+    assert.deepEqual(content["de.schulhof.homework.receipt"], { submission: `$s${n}`, assignment_id: "a1", late: false, status: "received", code: "on_time" });
   });
 
   it("marks one second after the due date late, and refuses one second after the cut-off", async () => {
-    await handle(submission("@b:x", "!r@b:x", toMillis(DUE) + 1000));
+    const late = await handle(submission("@b:x", "!r@b:x", toMillis(DUE) + 1000));
     assert.deepEqual((await stored("@b:x")).map((r) => r.late), [true]);
+    assert.deepEqual((late[0] as unknown as { content: Record<string, { code: string; late: boolean }> }).content["de.schulhof.homework.receipt"]?.code, "late");
     const refused = await handle(submission("@c:x", "!r@c:x", toMillis(CUTOFF) + 1000));
     assert.deepEqual(await stored("@c:x"), []);
-    assert.match(String((refused[0] as unknown as { content: { body: string } }).content.body), /nicht angenommen: Abgabeschluss war Mo, 30\.03\.2026, 08:00 Uhr/);
+    const content = (refused[0] as unknown as { content: Record<string, unknown> }).content;
+    assert.match(String(content.body), /nicht angenommen: Abgabeschluss war Mo, 30\.03\.2026, 08:00 Uhr/);
+    assert.deepEqual(content["de.schulhof.homework.refusal"], { submission: `$s${n}`, status: "refused", code: "too_late", assignment_id: "a1", cutoff: CUTOFF });
+    assert.equal(content["de.schulhof.homework.receipt"], undefined, "a refusal is no receipt");
+  });
+
+  it("gives every refusal a code for clients: wrong kind, unknown assignment, malformed content", async () => {
+    const codeOf = async (ev: MatrixEvent): Promise<unknown> =>
+      ((await handle(ev))[0] as unknown as { content: Record<string, { code?: string }> }).content["de.schulhof.homework.refusal"]?.code;
+    const files = [{ url: "mxc://x/f", name: "f.txt", size: 1, mimetype: "text/plain" }];
+    await saveAssignment(db, { courseRoom: "!c:x", id: "a2", content: AssignmentSchema.parse({ title: "Nur Text", due: DUE, submission_kinds: ["text"] }), sender: "@t:x", eventId: "$a2", originTs: 0 });
+    assert.equal(await codeOf(submission("@d:x", "!r@d:x", toMillis(DUE) - 1000, { assignment_id: "a2", text: "", files })), "kind_not_allowed");
+    assert.equal(await codeOf(submission("@d:x", "!r@d:x", toMillis(DUE) - 1000, { assignment_id: "gibt-es-nicht" })), "unknown_assignment");
+    assert.equal(await codeOf(submission("@d:x", "!r@d:x", toMillis(DUE) - 1000, { assignment_id: 7 })), "invalid");
   });
 
   it("stores a replayed event once", async () => {

@@ -5,7 +5,20 @@ import { todoStatus } from "../domain/status.ts";
 import { teacherRoutes } from "./teacher.ts";
 import { assignmentsOf, getAssignment } from "../store/assignments.ts";
 import { coursesOf, roleIn, studentsOf } from "../store/courses.ts";
-import { extensionsFor, extensionsOfStudent, feedbackOfStudent, gradesFor, latestSubmissions, startedKeys, submissionsOfStudent, submittedKeys } from "../store/submissions.ts";
+import { startAssignment, statusOf } from "../students/started.ts";
+import {
+  extensionsFor,
+  extensionsOfStudent,
+  feedbackOfStudent,
+  gradesFor,
+  latestSubmissions,
+  startedKeys,
+  submissionRoomOf,
+  submissionsOfStudent,
+  submittedKeys,
+  teamRoomOf,
+} from "../store/submissions.ts";
+import { teachingOf } from "./teaching.ts";
 
 export const API_PREFIX = "/_schulhof/homework/v1";
 
@@ -31,7 +44,8 @@ export function homeworkApi(app: Express, ctx: AppserviceContext, opts: { sessio
       }
     };
 
-  // A student's open assignments across all courses, by due date, with the status schools know.
+  // A student's assignments across all courses, by due date, with the status schools know and the student's own
+  // submission room (never another's: the rooms are looked up by the signed-in user alone).
   router.get(
     "/todo",
     auth,
@@ -42,9 +56,12 @@ export function homeworkApi(app: Express, ctx: AppserviceContext, opts: { sessio
       const started = await startedKeys(ctx.db, user);
       const extensions = await extensionsOfStudent(ctx.db, user);
       const items = [];
+      const courses = [];
       for (const course of await coursesOf(ctx.db, user)) {
         if (course.role !== "student") continue;
+        courses.push({ course_room: course.roomId, course: course.name });
         const feedback = await feedbackOfStudent(ctx.db, course.roomId, user);
+        const ownRoom = await submissionRoomOf(ctx.db, course.roomId, user);
         for (const a of await assignmentsOf(ctx.db, course.roomId)) {
           const key = `${course.roomId}\0${a.id}`;
           const ext = extensions.get(key);
@@ -61,13 +78,35 @@ export function homeworkApi(app: Express, ctx: AppserviceContext, opts: { sessio
             cutoff,
             status,
             grading: a.content.grading,
+            description: a.content.description,
+            attachments: a.content.attachments,
+            submission_kinds: a.content.submission_kinds,
+            submission_room: a.content.teams === null ? ownRoom : await teamRoomOf(ctx.db, course.roomId, a.id, user),
             feedback: fb === undefined ? null : { grade: fb.grade, points: fb.points, comment: fb.comment },
           });
         }
       }
       items.sort((x, y) => x.due.localeCompare(y.due));
-      return { items };
+      return { items, courses };
     }),
+  );
+
+  // Marks an assignment as started for the signed-in student (as `!begonnen` does, through the same code).
+  router.post(
+    "/courses/:course/assignments/:id/started",
+    auth,
+    wrap(async (req, res) => {
+      const user = userOf(res);
+      const a = await startAssignment(ctx.db, String(req.params.course), String(req.params.id), user);
+      return { assignment_id: a.id, status: await statusOf(ctx.db, a, user) };
+    }),
+  );
+
+  // The courses the signed-in user teaches, with their assignments and drafts; empty for everyone else.
+  router.get(
+    "/teaching",
+    auth,
+    wrap(async (_req, res) => ({ courses: await teachingOf(ctx.db, userOf(res), ctx.matrix.botUserId) })),
   );
 
   // A teacher's overview of one assignment: who submitted, who is late, who has not.

@@ -10,7 +10,6 @@ import { assignmentsOf, type AssignmentRow } from "../store/assignments.ts";
 import { courseName, roleIn, studentsOf } from "../store/courses.ts";
 import {
   latestSubmissions,
-  markStarted,
   requestSubmissionRoom,
   startedKeys,
   submissionRoom,
@@ -18,6 +17,7 @@ import {
   submittedKeys,
 } from "../store/submissions.ts";
 import { notice, type HomeworkEnv } from "../handlers.ts";
+import { startAssignment } from "../students/started.ts";
 import { T, type Lang } from "./texts.ts";
 import type { HandlerContext } from "@schulhof/core";
 
@@ -191,8 +191,8 @@ export async function handleCommand(event: MatrixEvent, ctx: HandlerContext, env
         const a = pick(args);
         if (a === "ask") return done(t.whichAssignment(listText()));
         if (a === null) return done(t.noAssignments);
-        await markStarted(ctx.tx, courseRoom, a.id, event.sender);
-        await reply(t.started(a.content.title));
+        const started = await startAssignment(ctx.tx, courseRoom, a.id, event.sender);
+        await reply(t.started(started.content.title));
         return true;
       }
       case "overview": {
@@ -240,7 +240,8 @@ export async function handleCommand(event: MatrixEvent, ctx: HandlerContext, env
     }
   } catch (e) {
     if (e instanceof HomeworkError) {
-      await reply(t.invalid(e.user[lang]));
+      // Bad arguments are "not understood"; a refusal (not allowed, closed) speaks for itself.
+      await reply(e.httpStatus === 400 ? t.invalid(e.user[lang]) : e.user[lang]);
       return true;
     }
     throw e;

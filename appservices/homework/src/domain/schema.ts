@@ -6,6 +6,9 @@ export const SUBMISSION = "de.schulhof.homework.submission";
 export const FEEDBACK = "de.schulhof.homework.feedback";
 export const EXTENSION = "de.schulhof.homework.extension";
 export const SUBMISSION_ROOM = "de.schulhof.homework.submission_room";
+/** Keys in the bot's notices: the receipt of a taken submission, and the refusal of one (each with a `code`). */
+export const RECEIPT = "de.schulhof.homework.receipt";
+export const REFUSAL = "de.schulhof.homework.refusal";
 
 const MatrixUserId = z.string().regex(/^@[^:]+:.+$/, "must be a Matrix user id");
 const Rfc3339 = z.iso.datetime({ offset: true });
@@ -23,28 +26,51 @@ export type Attachment = z.infer<typeof AttachmentSchema>;
 export const GradingSchema = z.enum(["grade", "points", "none"]);
 export type Grading = z.infer<typeof GradingSchema>;
 
+const DescriptionSchema = z.object({ body: z.string().max(20_000), html: z.string().max(60_000).optional() });
+const KindsSchema = z.array(z.enum(["text", "file"])).min(1).max(2);
+const TeamsSchema = z.array(z.array(MatrixUserId).min(1).max(50)).max(200);
+
 /**
  * `de.schulhof.homework.assignment`, state in the course room, state_key = assignment id.
  * Written by teachers (power level 50). `status: closed` ends it early; drafts never reach the room.
  */
 export const AssignmentSchema = z.object({
   title: z.string().trim().min(1).max(200),
-  description: z.object({ body: z.string().max(20_000), html: z.string().max(60_000).optional() }).default({ body: "" }),
+  description: DescriptionSchema.default({ body: "" }),
   due: Rfc3339,
   cutoff: Rfc3339.nullable().default(null),
   timezone: z.string().default("Europe/Berlin"),
   attachments: z.array(AttachmentSchema).max(20).default([]),
-  submission_kinds: z.array(z.enum(["text", "file"])).min(1).max(2).default(["text", "file"]),
+  submission_kinds: KindsSchema.default(["text", "file"]),
   grading: GradingSchema.default("none"),
   status: z.enum(["published", "closed"]).default("published"),
   /** Team task: the teams a teacher formed; one member submits for the team. */
-  teams: z.array(z.array(MatrixUserId).min(1).max(50)).max(200).nullable().default(null),
+  teams: TeamsSchema.nullable().default(null),
   /** Hours before `due` when students without a submission are reminded (once). */
   reminder_hours: z.number().min(0).max(24 * 14).default(24),
   /** Counts edits; students are told when a published assignment changes. */
   version: z.number().int().min(1).default(1),
 });
 export type Assignment = z.infer<typeof AssignmentSchema>;
+
+/**
+ * A draft of an assignment as a teacher saves it through the API (`PUT …/drafts/{id}`): a title, and whatever of
+ * the assignment's other fields is written so far. It stays in the appservice until published; publishing checks
+ * it as an {@link AssignmentSchema}. Unknown fields are dropped.
+ */
+export const DraftSchema = z.object({
+  title: z.string().trim().min(1).max(200),
+  description: DescriptionSchema.optional(),
+  due: Rfc3339.nullable().optional(),
+  cutoff: Rfc3339.nullable().optional(),
+  timezone: z.string().min(1).max(100).optional(),
+  attachments: z.array(AttachmentSchema).max(20).optional(),
+  submission_kinds: KindsSchema.optional(),
+  grading: GradingSchema.optional(),
+  teams: TeamsSchema.nullable().optional(),
+  reminder_hours: z.number().min(0).max(24 * 14).optional(),
+});
+export type Draft = z.infer<typeof DraftSchema>;
 
 /**
  * `de.schulhof.homework.submission`, a message in the student's (or team's) submission room. Sent

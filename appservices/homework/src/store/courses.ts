@@ -5,8 +5,9 @@ const UPSERT_ROOM = `
 INSERT INTO course_rooms (room_id, name, is_course) VALUES ($1, $2, true) ON CONFLICT (room_id) DO UPDATE SET name = $2, is_course = true`;
 const SELECT_ROOM = `SELECT room_id, name FROM course_rooms WHERE room_id = $1 AND is_course`;
 const UPSERT_POWERS = `
-INSERT INTO course_rooms (room_id, powers, users_default) VALUES ($1, $2, $3)
-ON CONFLICT (room_id) DO UPDATE SET powers = $2, users_default = $3`;
+INSERT INTO course_rooms (room_id, powers, users_default, state_levels) VALUES ($1, $2, $3, $4)
+ON CONFLICT (room_id) DO UPDATE SET powers = $2, users_default = $3, state_levels = $4`;
+const STATE_LEVELS = `SELECT state_levels FROM course_rooms WHERE room_id = $1`;
 const POWER_OF = `
 SELECT CASE WHEN creators ? $2 THEN 150 ELSE COALESCE((powers ->> $2)::int, users_default) END AS power
 FROM course_rooms WHERE room_id = $1`;
@@ -23,7 +24,7 @@ const SELECT_MEMBERS = `SELECT user_id, power FROM course_members WHERE room_id 
 const SELECT_MEMBER = `SELECT power, joined FROM course_members WHERE room_id = $1 AND user_id = $2`;
 const COURSES_OF = `
 SELECT m.room_id, r.name, m.power FROM course_members m JOIN course_rooms r ON r.room_id = m.room_id
-WHERE m.user_id = $1 AND m.joined ORDER BY r.name`;
+WHERE m.user_id = $1 AND m.joined AND r.is_course ORDER BY r.name, m.room_id`;
 
 /** A member of a course and their power level (50 and up: teacher). */
 export interface CourseMember {
@@ -60,10 +61,37 @@ export async function saveMembership(db: Queryable, roomId: string, userId: stri
   await db.query(UPSERT_MEMBER, [roomId, userId, power, joined]);
 }
 
+/** What a power-level event says about sending state: the level per event type, and the default for the rest. */
+export interface StateLevels {
+  stateDefault: number;
+  events: Record<string, number>;
+}
+
 /** Applies a power-level event to the room and every member of it. */
-export async function savePowers(db: Queryable, roomId: string, users: Record<string, number>, usersDefault: number): Promise<void> {
-  await db.query(UPSERT_POWERS, [roomId, JSON.stringify(users), usersDefault]);
+export async function savePowers(db: Queryable, roomId: string, users: Record<string, number>, usersDefault: number, levels: StateLevels): Promise<void> {
+  await db.query(UPSERT_POWERS, [roomId, JSON.stringify(users), usersDefault, JSON.stringify(levels)]);
   await db.query(SET_POWERS, [roomId, JSON.stringify(users), usersDefault]);
+}
+
+/**
+ * The power level a state event of `eventType` needs in the room, as last seen: its entry in `events`, else
+ * `state_default`. 50 (the Matrix default) when the room's levels were projected before they were kept (reindex fills them).
+ */
+export async function stateLevelFor(db: Queryable, roomId: string, eventType: string): Promise<number> {
+  const raw = (await db.query<{ state_levels: StateLevels | string | null }>(STATE_LEVELS, [roomId])).rows[0]?.state_levels ?? null;
+  const levels = typeof raw === "string" ? (JSON.parse(raw) as StateLevels) : raw;
+  if (levels === null) return TEACHER_POWER;
+  return levels.events[eventType] ?? levels.stateDefault;
+}
+
+/**
+ * Whether `userId` (the bot) may write state `eventType` into the room by the projection: joined, and its power
+ * at least the level the room asks for. Checked before the API promises a write it would only find refused later.
+ */
+export async function mayWriteState(db: Queryable, roomId: string, userId: string, eventType: string): Promise<boolean> {
+  const member = (await db.query<{ power: number; joined: boolean }>(SELECT_MEMBER, [roomId, userId])).rows[0];
+  if (member === undefined || !member.joined) return false;
+  return (await powerOf(db, roomId, userId)) >= (await stateLevelFor(db, roomId, eventType));
 }
 
 /** Room creators (room version 12 ranks them above every power level). */

@@ -104,4 +104,10 @@ CREATE TABLE room_jobs (
   PRIMARY KEY (course_room, student)
 )`,
   },
+  {
+    version: 2,
+    name: "levels for state events",
+    // Kept from power-level events so that the API can tell before publishing whether the bot may write there.
+    sql: `ALTER TABLE course_rooms ADD COLUMN state_levels JSONB`,
+  },
 ];

@@ -1,9 +1,15 @@
 // The homework API as the section uses it (typed client `apiClients().homework`): every call answers data or throws an ApiError.
 import { apiClients, unwrap } from "../../lib/api/index.ts";
 import type { components } from "../../lib/api/generated/homework.ts";
-import { parseDrafts, parseFileRefs, type Draft, type FileRef, type TodoStatus } from "./model.ts";
+import { parseFileRefs, type DraftContent, type FileRef, type TodoStatus } from "./model.ts";
 
-export type TodoItem = components["schemas"]["TodoItem"] & { status: TodoStatus };
+type Schemas = components["schemas"];
+/** One of the student's assignments; `submission_room` is their own room (or their team's), null until the bot made it. */
+export type TodoItem = Schemas["TodoItem"];
+/** A course the signed-in user teaches, with its assignments (counts of who submitted) and drafts. */
+export type TaughtCourse = Schemas["TaughtCourse"];
+/** A saved draft with its content. */
+export type Draft = Schemas["Draft"];
 
 /** One student's row of a teacher's overview. */
 export interface OverviewRow {
@@ -39,9 +45,14 @@ export interface FeedbackRecord {
 
 const homework = (): ReturnType<typeof apiClients>["homework"] => apiClients().homework;
 
-/** The signed-in student's assignments across their courses (`GET /todo`). */
-export async function loadTodo(): Promise<TodoItem[]> {
-  return unwrap(await homework().GET("/todo")).items as TodoItem[];
+/** The signed-in student's assignments across their courses, and the courses they take part in (`GET /todo`). */
+export async function loadTodo(): Promise<{ items: TodoItem[]; courses: { course_room: string; course: string }[] }> {
+  return unwrap(await homework().GET("/todo"));
+}
+
+/** The courses the signed-in user teaches, with assignments and drafts (`GET /teaching`); empty for students. */
+export async function loadTeaching(): Promise<TaughtCourse[]> {
+  return unwrap(await homework().GET("/teaching")).courses;
 }
 
 /** Who submitted one assignment, who is late and who has not (`GET …/overview`, teachers only). */
@@ -50,9 +61,9 @@ export async function loadOverview(course: string, id: string): Promise<Overview
   return data.students.map((s) => ({
     userId: s.user_id,
     status: s.status,
-    submittedAt: s.submitted_at ?? null,
-    submissionRoom: s.submission_room ?? null,
-    extension: s.extension?.due === undefined ? null : { due: s.extension.due, cutoff: s.extension.cutoff ?? null },
+    submittedAt: s.submitted_at,
+    submissionRoom: s.submission_room,
+    extension: s.extension,
     grade: s.grade?.grade ?? null,
     points: s.grade?.points ?? null,
   }));
@@ -63,41 +74,39 @@ export async function loadStudentWork(course: string, student: string): Promise<
   const data = unwrap(await homework().GET("/courses/{course}/students/{student}/submissions", { params: { path: { course, student } } }));
   return {
     submissions: data.submissions.map((s) => ({
-      assignmentId: s.assignment_id ?? "",
-      eventId: s.event_id ?? "",
-      roomId: s.room_id ?? "",
-      submittedAt: s.submitted_at ?? 0,
-      late: s.late === true,
-      text: s.text ?? "",
+      assignmentId: s.assignment_id,
+      eventId: s.event_id,
+      roomId: s.room_id,
+      submittedAt: s.submitted_at,
+      late: s.late,
+      text: s.text,
       files: parseFileRefs(s.files),
     })),
-    feedback: data.feedback.map((f) => ({
-      assignmentId: f.assignment_id ?? "",
-      grade: f.grade ?? null,
-      points: f.points ?? null,
-      comment: f.comment ?? "",
-      by: f.by ?? "",
-      at: f.at ?? 0,
-    })),
+    feedback: data.feedback.map((f) => ({ assignmentId: f.assignment_id, grade: f.grade, points: f.points, comment: f.comment, by: f.by, at: f.at })),
   };
 }
 
-/** The course's drafts, newest first (teachers). */
+/** Marks an assignment as started for the signed-in student; answers their status now. */
+export async function markStarted(course: string, id: string): Promise<TodoStatus> {
+  return unwrap(await homework().POST("/courses/{course}/assignments/{id}/started", { params: { path: { course, id } } })).status;
+}
+
+/** The course's drafts, the latest edited first (teachers). */
 export async function loadDrafts(course: string): Promise<Draft[]> {
-  return parseDrafts(unwrap(await homework().GET("/courses/{course}/drafts", { params: { path: { course } } })));
+  return unwrap(await homework().GET("/courses/{course}/drafts", { params: { path: { course } } })).drafts;
 }
 
 /** Saves a draft (at least a title). */
-export async function saveDraft(course: string, id: string, content: Record<string, unknown>): Promise<void> {
-  const body = content as { title: string } & Record<string, unknown>;
-  unwrap(await homework().PUT("/courses/{course}/drafts/{id}", { params: { path: { course, id } }, body }));
+export async function saveDraft(course: string, id: string, content: DraftContent): Promise<void> {
+  unwrap(await homework().PUT("/courses/{course}/drafts/{id}", { params: { path: { course, id } }, body: content }));
 }
 
-/** Publishes a saved draft; the bot writes the assignment into the course room. Answers the assignment's id. */
+/**
+ * Publishes a saved draft; the bot writes the assignment into the course room. Answers the assignment's id. A 409
+ * (`SCHULHOF_HOMEWORK_BOT_POWER`) says the bot may not write there; its text is for the teacher, and the draft stays.
+ */
 export async function publishDraft(course: string, id: string): Promise<string> {
-  const data = unwrap(await homework().POST("/courses/{course}/drafts/{id}/publish", { params: { path: { course, id } } }));
-  if (typeof data.assignment_id !== "string") throw new Error("publish answered without assignment_id");
-  return data.assignment_id;
+  return unwrap(await homework().POST("/courses/{course}/drafts/{id}/publish", { params: { path: { course, id } } })).assignment_id;
 }
 
 /** Closes an assignment early; students are told. */

@@ -1,33 +1,12 @@
-// The homework section's Matrix side: course rooms and roles, assignments from room state, the own submission room,
-// uploads with progress, authenticated downloads, and sending submissions and feedback (docs/homework.md).
+// The homework section's Matrix side: course rooms and roles, assignments from room state, the submission room the
+// homework API names, uploads with progress, authenticated downloads, and sending submissions and feedback (docs/homework.md).
 import { ConnectionError, KnownMembership, MatrixError, RoomEvent, type MatrixClient, type MatrixEvent, type Room } from "matrix-js-sdk";
 import { userMessage } from "../../lib/errors.ts";
 import { t } from "../../lib/i18n/index.svelte.ts";
-import {
-  ASSIGNMENT_EVENT,
-  byDue,
-  COURSE_EVENT,
-  FEEDBACK_EVENT,
-  isMxc,
-  parseAssignment,
-  RECEIPT_KEY,
-  REFUSAL_KEY,
-  SUBMISSION_EVENT,
-  SUBMISSION_ROOM_EVENT,
-  TEACHER_POWER,
-  type Assignment,
-  type FileRef,
-} from "./model.ts";
+import { ASSIGNMENT_EVENT, COURSE_EVENT, FEEDBACK_EVENT, isMxc, parseAssignment, SUBMISSION_EVENT, SUBMISSION_ROOM_EVENT, TEACHER_POWER, verdictIn, type Assignment, type FileRef, type Verdict } from "./model.ts";
 
 /** A person's role in a course room: teacher (power 50 and up), student, or none (not a joined member). */
 export type CourseRole = "teacher" | "student" | null;
-
-/** A course the signed-in user belongs to. The name is untrusted text. */
-export interface CourseInfo {
-  roomId: string;
-  name: string;
-  role: "teacher" | "student";
-}
 
 /** True when the room is a course room (has `de.schulhof.course` state). */
 export function isCourseRoom(room: Room): boolean {
@@ -47,55 +26,31 @@ export function roleIn(room: Room | null, userId: string): CourseRole {
   return power >= TEACHER_POWER ? "teacher" : "student";
 }
 
-/** The courses the user has joined, by name. */
-export function myCourses(client: MatrixClient): CourseInfo[] {
-  const me = client.getSafeUserId();
-  const out: CourseInfo[] = [];
-  for (const room of client.getRooms()) {
-    const role = roleIn(room, me);
-    if (role !== null) out.push({ roomId: room.roomId, name: courseNameOf(room), role });
-  }
-  return out.sort((a, b) => a.name.localeCompare(b.name));
-}
-
-/** The assignments of a course room (published and closed), by due date. */
-export function assignmentsOf(room: Room): Assignment[] {
-  return room.currentState
-    .getStateEvents(ASSIGNMENT_EVENT)
-    .map((e) => parseAssignment(e.getStateKey() ?? "", e.getContent()))
-    .filter((a): a is Assignment => a !== null && a.id !== "")
-    .sort(byDue);
-}
-
 /** One assignment of a course room, or null when the room has none by that id. */
 export function assignmentIn(room: Room | null, id: string): Assignment | null {
   const event = room?.currentState.getStateEvents(ASSIGNMENT_EVENT, id) ?? null;
   return event === null ? null : parseAssignment(id, event.getContent());
 }
 
-/**
- * The user's joined submission room for a course (for a team task: the team's room of that assignment), marked by the
- * homework bot with `de.schulhof.homework.submission_room`; null while there is none.
- */
-export function submissionRoomFor(client: MatrixClient, course: string, assignmentId: string, bot: string): Room | null {
-  const me = client.getSafeUserId();
-  let personal: Room | null = null;
-  for (const room of client.getRooms()) {
-    if (room.getMyMembership() !== KnownMembership.Join) continue;
-    const marker = room.currentState.getStateEvents(SUBMISSION_ROOM_EVENT, "");
-    if (marker === null || marker.getSender() !== bot) continue;
-    const c = marker.getContent<{ course_room?: unknown; students?: unknown; assignment_id?: unknown }>();
-    if (c.course_room !== course || !Array.isArray(c.students) || !c.students.includes(me)) continue;
-    if (c.assignment_id === assignmentId) return room;
-    if (c.assignment_id === null || c.assignment_id === undefined) personal = room;
-  }
-  return personal;
+/** The submission room the homework API named (`TodoItem.submission_room`), once the user has joined it; else null. */
+export function joinedRoom(client: MatrixClient, roomId: string | null): Room | null {
+  const room = roomId === null ? null : client.getRoom(roomId);
+  return room !== null && room.getMyMembership() === KnownMembership.Join ? room : null;
 }
 
-/** Rooms the homework bot invited the user to (submission rooms and their spaces), not yet joined. */
-export function botInvites(client: MatrixClient, bot: string): Room[] {
-  const me = client.getSafeUserId();
-  return client.getRooms().filter((room) => room.getMyMembership() === KnownMembership.Invite && room.getMember(me)?.events.member?.getSender() === bot);
+/**
+ * Accepts the invitation to the submission room the homework API named, and no other room: the client never joins a
+ * room because of who invited it. Answers false while there is no invitation to that room (yet).
+ */
+export async function acceptSubmissionRoom(client: MatrixClient, roomId: string): Promise<boolean> {
+  if (client.getRoom(roomId)?.getMyMembership() !== KnownMembership.Invite) return false;
+  await client.joinRoom(roomId);
+  return true;
+}
+
+/** The homework bot as a submission room knows it: the sender of the room's marker, which only the bot may write. */
+export function homeworkBotIn(room: Room): string | null {
+  return room.currentState.getStateEvents(SUBMISSION_ROOM_EVENT, "")?.getSender() ?? null;
 }
 
 /** Media repository limits and refusals, and the homeserver's other refusals, in the user's language. */
@@ -157,18 +112,9 @@ export async function sendSubmission(client: MatrixClient, roomId: string, assig
   return event_id;
 }
 
-/** What became of a submission: the bot's receipt (with lateness), its refusal (its own words), or no answer yet. */
-export type Verdict = { kind: "received"; late: boolean } | { kind: "refused"; text: string } | { kind: "pending" };
-
 /** Reads the bot's receipt or refusal of `eventId` from one timeline event; null when it is neither. */
 function verdictOf(event: MatrixEvent, eventId: string, bot: string): Verdict | null {
-  if (event.getSender() !== bot) return null;
-  const c = event.getContent<Record<string, unknown>>();
-  const receipt = c[RECEIPT_KEY] as { submission?: unknown; late?: unknown } | undefined;
-  if (receipt?.submission === eventId) return { kind: "received", late: receipt.late === true };
-  const refusal = c[REFUSAL_KEY] as { submission?: unknown } | undefined;
-  if (refusal?.submission === eventId) return { kind: "refused", text: typeof c.body === "string" ? c.body : t("hw.submit.refused") };
-  return null;
+  return event.getSender() === bot ? verdictIn(event.getContent<Record<string, unknown>>(), eventId) : null;
 }
 
 /** Waits for the bot's answer to a submission in its room; answers `pending` after `timeoutMs`. */
@@ -194,11 +140,6 @@ export function waitForVerdict(client: MatrixClient, roomId: string, eventId: st
     };
     client.on(RoomEvent.Timeline, onTimeline);
   });
-}
-
-/** Marks an assignment as started, with the bot's command in the submission room (`!begonnen <id>`). */
-export async function markStarted(client: MatrixClient, roomId: string, assignmentId: string): Promise<void> {
-  await client.sendTextMessage(roomId, `!begonnen ${assignmentId}`);
 }
 
 /** Sends a teacher's feedback (`de.schulhof.homework.feedback`) into the student's submission room, joining it first if invited. */

@@ -1,12 +1,16 @@
 // The homework protocol as the web client reads and writes it (docs/homework.md): event types, parsing, grades, forms.
+import type { components } from "../../lib/api/generated/homework.ts";
 import { instantOf, SCHOOL_ZONE, wallClockToRfc3339 } from "./time.ts";
+
+/** What a draft holds (`PUT …/drafts/{id}`), as the homework API documents it. */
+export type DraftContent = components["schemas"]["DraftContent"];
 
 export const ASSIGNMENT_EVENT = "de.schulhof.homework.assignment";
 export const SUBMISSION_EVENT = "de.schulhof.homework.submission";
 export const FEEDBACK_EVENT = "de.schulhof.homework.feedback";
 export const SUBMISSION_ROOM_EVENT = "de.schulhof.homework.submission_room";
 export const COURSE_EVENT = "de.schulhof.course";
-/** Keys of the bot's notices: the receipt of a submission, and the refusal of one. */
+/** Keys of the bot's notices: the receipt of a submission, and the refusal of one; each carries a `code`. */
 export const RECEIPT_KEY = "de.schulhof.homework.receipt";
 export const REFUSAL_KEY = "de.schulhof.homework.refusal";
 /** Power level from which a course member is a teacher. */
@@ -151,7 +155,7 @@ export const DESCRIPTION_MAX = 20_000;
  * Checks the form and builds the assignment content for a draft (`PUT …/drafts/{id}`) and its publication. For a
  * draft only a title is needed; to publish, the due date must lie ahead and the cut-off (if any) not before it.
  */
-export function assignmentContent(form: AssignmentForm, opts: { publish: boolean; now: number; zone?: string }): { content: Record<string, unknown> } | { errors: FormErrors } {
+export function assignmentContent(form: AssignmentForm, opts: { publish: boolean; now: number; zone?: string }): { content: DraftContent } | { errors: FormErrors } {
   const zone = opts.zone ?? SCHOOL_ZONE;
   const errors: FormErrors = {};
   const title = form.title.trim();
@@ -175,7 +179,7 @@ export function assignmentContent(form: AssignmentForm, opts: { publish: boolean
   }
   if (form.kinds.length === 0) errors.kinds = "required";
   if (Object.keys(errors).length > 0) return { errors };
-  const content: Record<string, unknown> = {
+  const content: DraftContent = {
     title,
     description: { body: form.description.slice(0, DESCRIPTION_MAX) },
     cutoff,
@@ -188,49 +192,18 @@ export function assignmentContent(form: AssignmentForm, opts: { publish: boolean
   return { content };
 }
 
-/** The form's fields from a saved draft's content (what `assignmentContent` wrote). */
-export function formOfDraft(content: unknown, toWallClock: (rfc3339: string) => string): AssignmentForm {
-  const c = record(content);
-  const description = record(c.description);
-  const kinds = Array.isArray(c.submission_kinds) ? c.submission_kinds.filter((k): k is SubmissionKind => k === "text" || k === "file") : [];
+/** The form's fields from a saved draft's content (what `assignmentContent` wrote; other clients may have left out fields). */
+export function formOfDraft(content: DraftContent, toWallClock: (rfc3339: string) => string): AssignmentForm {
+  const kinds = content.submission_kinds ?? [];
   return {
-    title: text(c.title),
-    description: text(description.body),
-    due: text(c.due) === "" ? "" : toWallClock(text(c.due)),
-    cutoff: text(c.cutoff) === "" ? "" : toWallClock(text(c.cutoff)),
-    grading: c.grading === "grade" || c.grading === "points" ? c.grading : "none",
-    kinds: kinds.length === 0 ? ["text", "file"] : kinds,
-    attachments: parseFileRefs(c.attachments),
+    title: content.title,
+    description: content.description?.body ?? "",
+    due: typeof content.due === "string" && content.due !== "" ? toWallClock(content.due) : "",
+    cutoff: typeof content.cutoff === "string" && content.cutoff !== "" ? toWallClock(content.cutoff) : "",
+    grading: content.grading ?? "none",
+    kinds: kinds.length === 0 ? ["text", "file"] : [...kinds],
+    attachments: parseFileRefs(content.attachments),
   };
-}
-
-/** A saved draft as `GET …/drafts` lists it. */
-export interface Draft {
-  id: string;
-  title: string;
-  updatedAt: string;
-  content: unknown;
-}
-
-/** The drafts of `GET …/drafts` (`{drafts: [{id, content, updated_at}]}`), dropping what is not one. */
-export function parseDrafts(answer: unknown): Draft[] {
-  const list = record(answer).drafts;
-  if (!Array.isArray(list)) return [];
-  return list.flatMap((row: unknown) => {
-    const r = record(row);
-    const content = typeof r.content === "string" ? safeJson(r.content) : r.content;
-    const id = text(r.id);
-    if (id === "") return [];
-    return [{ id, title: text(record(content).title), updatedAt: text(r.updated_at), content }];
-  });
-}
-
-function safeJson(s: string): unknown {
-  try {
-    return JSON.parse(s) as unknown;
-  } catch {
-    return null;
-  }
 }
 
 /** A fresh id for a draft: `d` and 12 hex digits. */
@@ -239,9 +212,24 @@ export function newDraftId(): string {
   return `d${[...bytes].map((b) => b.toString(16).padStart(2, "0")).join("")}`;
 }
 
-/** The homework bot of a user's school (`@hausaufgaben:<server>`, DESIGN.md). */
-export function homeworkBotOf(userId: string): string {
-  return `@hausaufgaben:${userId.slice(userId.indexOf(":") + 1)}`;
+/** Why the bot refused a submission (`de.schulhof.homework.refusal.code`, docs/homework.md). */
+export type RefusalCode = "invalid" | "unknown_assignment" | "closed" | "kind_not_allowed" | "too_late";
+const REFUSAL_CODES: readonly string[] = ["invalid", "unknown_assignment", "closed", "kind_not_allowed", "too_late"] satisfies RefusalCode[];
+const isRefusalCode = (value: unknown): value is RefusalCode => typeof value === "string" && REFUSAL_CODES.includes(value);
+
+/**
+ * What became of a submission: the bot's receipt (on time or late), its refusal (a known `code`, or null for one this
+ * client does not know, then `text` is the bot's own words), or no answer yet.
+ */
+export type Verdict = { kind: "received"; late: boolean } | { kind: "refused"; code: RefusalCode | null; text: string } | { kind: "pending" };
+
+/** The bot's verdict on submission `eventId` from a notice's content; null when the notice is about something else. */
+export function verdictIn(content: Record<string, unknown>, eventId: string): Verdict | null {
+  const receipt = record(content[RECEIPT_KEY]);
+  if (receipt.submission === eventId) return { kind: "received", late: receipt.code === "late" || receipt.late === true };
+  const refusal = record(content[REFUSAL_KEY]);
+  if (refusal.submission !== eventId) return null;
+  return { kind: "refused", code: isRefusalCode(refusal.code) ? refusal.code : null, text: text(content.body) };
 }
 
 /** A file size for people: `512 B`, `12 KB`, `3,4 MB`. */

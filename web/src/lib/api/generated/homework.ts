@@ -109,6 +109,11 @@ export interface paths {
                     content: {
                         "application/json": {
                             items: components["schemas"]["TodoItem"][];
+                            /** @description The courses the signed-in user takes part in as a student, by name (also those without assignments) */
+                            courses: {
+                                course_room: string;
+                                course: string;
+                            }[];
                         };
                     };
                 };
@@ -125,6 +130,127 @@ export interface paths {
         };
         put?: never;
         post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/teaching": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The courses the signed-in user teaches, with their assignments (counts of who submitted) and drafts
+         * @description A course counts when the user has power level 50 or more in its room, as the appservice last saw the room. Anyone who teaches nothing (a student) gets an empty list, not an error.
+         */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Courses by name */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            courses: components["schemas"]["TaughtCourse"][];
+                        };
+                    };
+                };
+                /** @description No or bad session */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/courses/{course}/assignments/{id}/started": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Mark an assignment as started (for the signed-in student only; as the `!begonnen` command) */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    /** @description course room id */
+                    course: string;
+                    /** @description assignment id */
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Marked; the student's status now */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            assignment_id: string;
+                            status: components["schemas"]["TodoStatus"];
+                        };
+                    };
+                };
+                /** @description Not a student of this course */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description No such assignment */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description The assignment is closed */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
         delete?: never;
         options?: never;
         head?: never;
@@ -160,21 +286,21 @@ export interface paths {
                     };
                     content: {
                         "application/json": {
-                            assignment: Record<string, never>;
+                            assignment: components["schemas"]["Assignment"];
                             students: {
                                 user_id: string;
                                 /** @enum {string} */
                                 status: "submitted" | "late" | "missing";
-                                submitted_at?: number | null;
-                                submission_event?: string | null;
-                                submission_room?: string | null;
-                                extension?: null | {
+                                submitted_at: number | null;
+                                submission_event: string | null;
+                                submission_room: string | null;
+                                extension: null | {
                                     /** Format: date-time */
-                                    due?: string;
+                                    due: string;
                                     /** Format: date-time */
-                                    cutoff?: string | null;
+                                    cutoff: string | null;
                                 };
-                                grade?: null | components["schemas"]["Grade"];
+                                grade: null | components["schemas"]["Grade"];
                             }[];
                         };
                     };
@@ -235,19 +361,19 @@ export interface paths {
                     content: {
                         "application/json": {
                             submissions: {
-                                assignment_id?: string;
-                                event_id?: string;
-                                room_id?: string;
-                                submitted_at?: number;
-                                late?: boolean;
-                                text?: string;
-                                files?: components["schemas"]["Attachment"][];
+                                assignment_id: string;
+                                event_id: string;
+                                room_id: string;
+                                submitted_at: number;
+                                late: boolean;
+                                text: string;
+                                files: components["schemas"]["Attachment"][];
                             }[];
                             feedback: (components["schemas"]["Grade"] & {
-                                assignment_id?: string;
-                                comment?: string;
-                                by?: string;
-                                at?: number;
+                                assignment_id: string;
+                                comment: string;
+                                by: string;
+                                at: number;
                             })[];
                         };
                     };
@@ -290,12 +416,16 @@ export interface paths {
             };
             requestBody?: never;
             responses: {
-                /** @description Drafts, newest first */
+                /** @description Drafts, the latest edited first */
                 200: {
                     headers: {
                         [name: string]: unknown;
                     };
-                    content?: never;
+                    content: {
+                        "application/json": {
+                            drafts: components["schemas"]["Draft"][];
+                        };
+                    };
                 };
                 /** @description Not a teacher of this course */
                 403: {
@@ -331,15 +461,14 @@ export interface paths {
                 header?: never;
                 path: {
                     course: string;
+                    /** @description chosen by the client */
                     id: string;
                 };
                 cookie?: never;
             };
             requestBody: {
                 content: {
-                    "application/json": {
-                        title: string;
-                    };
+                    "application/json": components["schemas"]["DraftContent"];
                 };
             };
             responses: {
@@ -348,7 +477,11 @@ export interface paths {
                     headers: {
                         [name: string]: unknown;
                     };
-                    content?: never;
+                    content: {
+                        "application/json": {
+                            id: string;
+                        };
+                    };
                 };
                 /** @description Invalid */
                 400: {
@@ -361,6 +494,15 @@ export interface paths {
                 };
                 /** @description Not a teacher of this course */
                 403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description The id belongs to a draft of another course */
+                409: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -386,7 +528,10 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Publish a draft as an assignment (the bot writes the state event) */
+        /**
+         * Publish a draft as an assignment (the bot writes the state event)
+         * @description Checked before it is promised: the draft must be a complete assignment, and the bot must be joined to the course room with the power to write `de.schulhof.homework.assignment` there (as the appservice last saw the room's power levels), else 409 `SCHULHOF_HOMEWORK_BOT_POWER` and the draft stays. A 200 means the state event is queued in the bot's outbox; it reaches the room within moments (the client waits for it).
+         */
         post: {
             parameters: {
                 query?: never;
@@ -406,7 +551,7 @@ export interface paths {
                     };
                     content: {
                         "application/json": {
-                            assignment_id?: string;
+                            assignment_id: string;
                         };
                     };
                 };
@@ -430,6 +575,15 @@ export interface paths {
                 };
                 /** @description No such draft */
                 404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description The bot may not write assignments into the course room (schulhof_code SCHULHOF_HOMEWORK_BOT_POWER) */
+                409: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -472,7 +626,13 @@ export interface paths {
                     headers: {
                         [name: string]: unknown;
                     };
-                    content?: never;
+                    content: {
+                        "application/json": {
+                            assignment_id: string;
+                            /** @enum {string} */
+                            status: "closed";
+                        };
+                    };
                 };
                 /** @description Not a teacher of this course */
                 403: {
@@ -485,6 +645,15 @@ export interface paths {
                 };
                 /** @description No such assignment */
                 404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description The bot may not write assignments into the course room (schulhof_code SCHULHOF_HOMEWORK_BOT_POWER) */
+                409: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -537,7 +706,14 @@ export interface paths {
                     headers: {
                         [name: string]: unknown;
                     };
-                    content?: never;
+                    content: {
+                        "application/json": {
+                            assignment_id: string;
+                            student: string;
+                            /** Format: date-time */
+                            due: string;
+                        };
+                    };
                 };
                 /** @description Not a teacher of this course */
                 403: {
@@ -631,27 +807,124 @@ export interface components {
         };
         Grade: {
             /** @example 2+ */
-            grade?: string | null;
-            points?: number | null;
+            grade: string | null;
+            points: number | null;
         };
+        /** @description Plain text `body`; `html` (optional) is untrusted HTML that clients must sanitise before showing it. */
+        Description: {
+            body: string;
+            html?: string;
+        };
+        /** @enum {string} */
+        SubmissionKind: "text" | "file";
+        /** @enum {string} */
+        Grading: "grade" | "points" | "none";
+        /** @description An assignment as its `de.schulhof.homework.assignment` state event says (checked), with its id. */
+        Assignment: {
+            id: string;
+            title: string;
+            description: components["schemas"]["Description"];
+            /** Format: date-time */
+            due: string;
+            /** Format: date-time */
+            cutoff: string | null;
+            /** @example Europe/Berlin */
+            timezone: string;
+            attachments: components["schemas"]["Attachment"][];
+            submission_kinds: components["schemas"]["SubmissionKind"][];
+            grading: components["schemas"]["Grading"];
+            /** @enum {string} */
+            status: "published" | "closed";
+            teams: null | string[][];
+            reminder_hours: number;
+            version: number;
+        };
+        /** @description What a teacher has written of an assignment so far; only the title is needed to save. Unknown fields are dropped. */
+        DraftContent: {
+            title: string;
+            description?: components["schemas"]["Description"];
+            /** Format: date-time */
+            due?: string | null;
+            /** Format: date-time */
+            cutoff?: string | null;
+            timezone?: string;
+            attachments?: components["schemas"]["Attachment"][];
+            submission_kinds?: components["schemas"]["SubmissionKind"][];
+            grading?: components["schemas"]["Grading"];
+            teams?: null | string[][];
+            reminder_hours?: number;
+        };
+        Draft: {
+            id: string;
+            /** @description who saved it last */
+            author: string;
+            content: components["schemas"]["DraftContent"];
+            /** Format: date-time */
+            updated_at: string;
+        };
+        /** @enum {string} */
+        TodoStatus: "new" | "started" | "submitted" | "overdue" | "past";
         TodoItem: {
             course_room: string;
             course: string;
             assignment_id: string;
             title: string;
-            /** Format: date-time */
+            /**
+             * Format: date-time
+             * @description the student's due date (with an extension if granted)
+             */
             due: string;
             /** Format: date-time */
             cutoff: string | null;
-            /** @enum {string} */
-            status: "new" | "started" | "submitted" | "overdue" | "past";
-            /** @enum {string} */
-            grading: "grade" | "points" | "none";
+            status: components["schemas"]["TodoStatus"];
+            grading: components["schemas"]["Grading"];
+            description: components["schemas"]["Description"];
+            attachments: components["schemas"]["Attachment"][];
+            submission_kinds: components["schemas"]["SubmissionKind"][];
+            /** @description The signed-in student's own private submission room for this course (for a team task: their team's room), null until the bot has made it. The client joins this room (it is invited) and no other. */
+            submission_room: string | null;
             feedback: null | {
-                grade?: string | null;
-                points?: number | null;
-                comment?: string;
+                grade: string | null;
+                points: number | null;
+                comment: string;
             };
+        };
+        /** @description Over the course's current students; `submitted` (on time), `late` and `missing` add up to `students`. */
+        SubmissionCounts: {
+            students: number;
+            submitted: number;
+            late: number;
+            missing: number;
+        };
+        TaughtCourse: {
+            course_room: string;
+            course: string;
+            /** @description Published and closed assignments, by due date */
+            assignments: {
+                id: string;
+                title: string;
+                /** Format: date-time */
+                due: string;
+                /** Format: date-time */
+                cutoff: string | null;
+                timezone: string;
+                /** @enum {string} */
+                status: "published" | "closed";
+                grading: components["schemas"]["Grading"];
+                /** @description a team task */
+                team: boolean;
+                counts: components["schemas"]["SubmissionCounts"];
+            }[];
+            /** @description Drafts, the latest edited first; they never reach a room */
+            drafts: {
+                id: string;
+                title: string;
+                /** Format: date-time */
+                due: string | null;
+                author: string;
+                /** Format: date-time */
+                updated_at: string;
+            }[];
         };
     };
     responses: never;
