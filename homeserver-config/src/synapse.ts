@@ -75,6 +75,10 @@ export function homeserverYaml(school: SchoolFile, secrets: Secrets, paths: Syna
     limit_remote_rooms: { enabled: false },
     // MatrixRTC (MSC4143): clients learn the district's video token service from the homeserver too.
     experimental_features: { msc3266_enabled: true, msc4143_enabled: true },
+    // Invites carry the rooms' Schulhof markers, so clients can tell a submission or mail room before joining it.
+    room_prejoin_state: {
+      additional_event_types: ["de.schulhof.room", "de.schulhof.calendar", "de.schulhof.exam.cohort", "de.schulhof.homework.submission_room", "de.schulhof.mail.conversation"],
+    },
     // MSC4140 delayed events: a call page that dies leaves the call after a minute (its "leave" was scheduled in advance).
     max_event_delay_duration: "24h",
     matrix_rtc: { transports: [{ type: "livekit", livekit_service_url: school.video.token_service_url }] },
