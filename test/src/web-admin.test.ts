@@ -1,0 +1,348 @@
+// The Verwaltung and the start page in a real Chromium. On the shared stack: a person who is no school admin lands on
+// "Heute" (each block loads on its own, no mail block without a mail bridge) and is refused the Verwaltung. On a school
+// of its own (an import deactivates everyone not in the file, so the shared roster stays untouched): the admin previews
+// a roster with errors and a good one, imports it with progress, downloads the letters PDF and edits the exam rules.
+import assert from "node:assert/strict";
+import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import type { Server } from "node:http";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { after, before, describe, it } from "node:test";
+import type { Browser, BrowserContext, Page } from "playwright-core";
+import { stringify } from "yaml";
+import type { RunningAppservice } from "@schulhof/core";
+import { startHost, webApisOf } from "@schulhof/cli";
+import { ensureSystemAdmin, generateSchool, SchoolFileSchema, runSynapse, type GeneratedSchool, type RunningSynapse } from "@schulhof/homeserver-config";
+import { startWebServer, WEB_DIST } from "@schulhof/web";
+import { assertAccessible, launchBrowser, loginThroughUi, newPersonPage, saveScreenshots } from "./harness/browser.ts";
+import { testEnv } from "./harness/env.ts";
+import { databaseUrl, pgQuery } from "./harness/pg.ts";
+import { freePort } from "./harness/ports.ts";
+import { eventually, newUser, type TestUser } from "./harness/users.ts";
+
+/** An injection attempt in every untrusted text the pages show; a run of it sets `window.__pwned`. */
+const EVIL = `<img src=x onerror="window.__pwned=1"><script>window.__pwned=2</script>`;
+
+const TERM1 = `Rolle;ID;Vorname;Nachname;Klasse;Kurse
+Admin;A1;Ingrid;Hoffmann;;
+Lehrer;L1;Jürgen;Weiß;7a;Mathematik 7a|Mathematik 7b
+Schüler;S1;Lena;Köhler;7a;Mathematik 7a
+Schüler;S2;Jonas;Groß;7a;Mathematik 7a
+Schüler;S3;Mia;Böhm;7b;Mathematik 7b
+`;
+// Next term: Jonas moves to 7b, Mia leaves, a new student (with markup in her name) comes.
+const TERM2 = `Rolle;ID;Vorname;Nachname;Klasse;Kurse
+Admin;A1;Ingrid;Hoffmann;;
+Lehrer;L1;Jürgen;Weiß;7a;Mathematik 7a|Mathematik 7b
+Schüler;S1;Lena;Köhler;7a;Mathematik 7a
+Schüler;S2;Jonas;Groß;7b;Mathematik 7b
+Schüler;S6;Emma;Neu${EVIL};7a;Mathematik 7a
+`;
+const TERM2_BAD = TERM2.replace("Schüler;S2;Jonas;Groß;7b;", "Schüler;S2;Jonas;Groß;4b;");
+
+/** axe looks at the page as it is: the mouse leaves the last clicked button first, so no hover style is judged. */
+async function checkPage(page: Page, what: string, screenshot: string): Promise<void> {
+  await page.mouse.move(0, 0);
+  await assertAccessible(page, what);
+  await saveScreenshots(page, screenshot);
+}
+
+/** Waits for `locator`; on a timeout the test's output gets what the page showed instead. */
+async function waitOrTell(page: Page, locator: ReturnType<Page["locator"]>, timeout: number): Promise<void> {
+  try {
+    await locator.waitFor({ timeout });
+  } catch (e) {
+    process.stderr.write(`[page instead] ${(await page.locator("main").innerText().catch(() => "?")).slice(0, 3000)}\n`);
+    throw e;
+  }
+}
+
+/**
+ * A copy of the built client for this file's own web server: others rebuild web/dist while tests run, and a
+ * half-written folder would be served. Waits until a build is complete (index.html and every asset it names).
+ */
+async function snapshotOfDist(): Promise<string> {
+  const dir = mkdtempSync(join(tmpdir(), "schulhof-dist-"));
+  for (let attempt = 0; attempt < 60; attempt++) {
+    try {
+      cpSync(WEB_DIST, dir, { recursive: true });
+      const html = readFileSync(join(dir, "index.html"), "utf8");
+      const assets = [...html.matchAll(/(?:src|href)="\/(assets\/[^"]+)"/g)].map((m) => m[1] ?? "");
+      if (assets.length > 0 && assets.every((a) => existsSync(join(dir, a)))) return dir;
+    } catch {
+      // A build is running; try again.
+    }
+    rmSync(dir, { recursive: true, force: true });
+    await new Promise((r) => setTimeout(r, 2000));
+  }
+  throw new Error(`no complete build in ${WEB_DIST}: run npm run build -w @schulhof/web`);
+}
+
+async function assertNoScriptRan(page: Page): Promise<void> {
+  assert.equal(await page.evaluate("globalThis.__pwned ?? null"), null, "an injected script ran");
+}
+
+/** A school of its own: Synapse (SQLite), the school, homework and calendar appservices, and the web server. */
+interface OwnSchool {
+  gen: GeneratedSchool;
+  webUrl: string;
+  dbUrl: string;
+  passwords: Map<string, string>;
+  stop(): Promise<void>;
+}
+
+async function startOwnSchool(): Promise<OwnSchool> {
+  const dataDir = mkdtempSync(join(tmpdir(), "schulhof-webadmin-"));
+  const [hsPort, schoolPort, homeworkPort, calendarPort, webPort] = [await freePort(), await freePort(), await freePort(), await freePort(), await freePort()];
+  const dbName = `webadmin_${Date.now()}`;
+  await pgQuery(databaseUrl(testEnv().pgUrl, "postgres"), null, `CREATE DATABASE ${dbName}`);
+  const dbUrl = databaseUrl(testEnv().pgUrl, dbName);
+  const school = SchoolFileSchema.parse({
+    school: { id: "verwaltung", name: "Verwaltungsschule", state: "NI", mail_domain: "verwaltung.schule.test" },
+    homeserver: { server_name: "verwaltung.schule.test", public_baseurl: `http://127.0.0.1:${hsPort}`, port: hsPort, database: { kind: "sqlite" } },
+    appservices: { school: { port: schoolPort }, homework: { port: homeworkPort }, calendar: { port: calendarPort }, mail: { port: calendarPort + 1, enabled: false } },
+    database: { kind: "postgres", url: dbUrl },
+    web: { port: webPort },
+  });
+  writeFileSync(join(dataDir, "school.yaml"), stringify(school));
+  const gen = generateSchool(school, dataDir);
+  let synapse: RunningSynapse | null = null;
+  let host: RunningAppservice[] = [];
+  let web: Server | null = null;
+  let distDir = "";
+  const stop = async (): Promise<void> => {
+    web?.closeAllConnections();
+    await new Promise<void>((r) => (web === null ? r() : web.close(() => r())));
+    for (const h of host) await h.stop().catch(() => undefined);
+    await synapse?.stop();
+    if (process.env.SCHULHOF_KEEP_TEST_DATA === undefined) rmSync(dataDir, { recursive: true, force: true });
+    if (distDir !== "") rmSync(distDir, { recursive: true, force: true });
+  };
+  try {
+    synapse = await runSynapse(gen);
+    await ensureSystemAdmin(gen, synapse.url);
+    host = await startHost(gen);
+    web = await startWebServer({ bind: "127.0.0.1", port: webPort, wellKnownDir: gen.wellKnownDir, distDir: (distDir = await snapshotOfDist()), apis: webApisOf(gen) });
+    // The first term, as the CLI imports it (its token answers the passwords, for the logins below).
+    const res = await fetch(`http://127.0.0.1:${schoolPort}/_schulhof/school/v1/admin/roster/import`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${gen.secrets.admin_api_token}`, "content-type": "text/csv" },
+      body: TERM1,
+    });
+    const last = (await res.text()).trim().split("\n").at(-1) ?? "";
+    const report = (JSON.parse(last) as { report?: { letters: { localpart: string; password: string }[] } }).report;
+    if (report === undefined) throw new Error(`first import failed: ${last}`);
+    return { gen, webUrl: `http://127.0.0.1:${webPort}`, dbUrl, passwords: new Map(report.letters.map((l) => [l.localpart, l.password])), stop };
+  } catch (e) {
+    await stop();
+    throw e;
+  }
+}
+
+/** Signs in to an appservice API of the own school as `localpart`, the way the web client does. */
+async function apiAs(own: OwnSchool, localpart: string, service: string): Promise<(path: string, init?: RequestInit) => Promise<Response>> {
+  const hs = own.gen.school.homeserver.public_baseurl;
+  const login = (await (
+    await fetch(`${hs}/_matrix/client/v3/login`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ type: "m.login.password", identifier: { type: "m.id.user", user: localpart }, password: own.passwords.get(localpart) }),
+    })
+  ).json()) as { access_token: string; user_id: string };
+  const openid = await (
+    await fetch(`${hs}/_matrix/client/v3/user/${encodeURIComponent(login.user_id)}/openid/request_token`, { method: "POST", headers: { authorization: `Bearer ${login.access_token}`, "content-type": "application/json" }, body: "{}" })
+  ).json();
+  const base = `${own.webUrl}/_schulhof/${service}/v1`;
+  const ex = await fetch(`${base}/openid/exchange`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ openid_token: openid }) });
+  const { token } = (await ex.json()) as { token: string };
+  return (path, init = {}) => fetch(`${base}${path}`, { ...init, headers: { authorization: `Bearer ${token}`, "content-type": "application/json", ...(init.headers ?? {}) } });
+}
+
+describe("web client: start page and Verwaltung", { concurrency: false }, () => {
+  let browser: Browser;
+  const contexts: BrowserContext[] = [];
+  let own: OwnSchool | null = null;
+
+  before(async () => {
+    browser = await launchBrowser();
+  });
+
+  after(async () => {
+    for (const context of contexts) await context.close().catch(() => undefined);
+    await browser?.close();
+    await own?.stop();
+  });
+
+  async function personPage(label: string, origin: string): Promise<Page> {
+    const { context, page } = await newPersonPage(browser, label, origin);
+    contexts.push(context);
+    return page;
+  }
+
+  describe("on the shared school", () => {
+    let person: TestUser;
+    let page: Page;
+
+    before(async () => {
+      person = await newUser("wheute", { unthrottled: true });
+      page = await personPage("person", testEnv().webUrl);
+    });
+
+    it("lands on Heute after login; each block loads on its own and mail stays away without a mail bridge", async () => {
+      await loginThroughUi(page, testEnv().webUrl, person);
+      await page.getByRole("heading", { name: "Heute", level: 1 }).waitFor();
+      await page.getByText(/^Hallo, /).waitFor();
+      const days = page.locator("[data-block=days]");
+      await days.getByRole("heading", { name: /^Heute, / }).waitFor({ timeout: 30_000 });
+      assert.equal(await days.getByText("Keine Stunden oder Termine.").count(), 2);
+      await page.locator("[data-block=homework]").getByText("Nichts fällig in den nächsten 7 Tagen.").waitFor({ timeout: 30_000 });
+      await page.locator("[data-block=exams]").getByText("Keine Klausuren in den nächsten Tagen.").waitFor({ timeout: 30_000 });
+      await page.locator("[data-block=chats]").getByText("Keine ungelesenen Nachrichten.").waitFor({ timeout: 30_000 });
+      // The shared stack runs no mail bridge: the mail block shows nothing rather than an error.
+      await page.waitForTimeout(1500);
+      assert.equal(await page.locator("[data-block=mail]").count(), 0);
+      assert.equal(await page.getByRole("alert").count(), 0);
+      await checkPage(page, "the start page", "today");
+    });
+
+    it("refuses the Verwaltung to a person who is no school admin", async () => {
+      await page.goto(`${testEnv().webUrl}/#/admin`);
+      await page.getByRole("heading", { name: "Nur für die Verwaltung" }).waitFor({ timeout: 30_000 });
+      await page.getByText("Dieser Bereich ist nur für die Verwaltung der Schule.").waitFor();
+      await page.goto(`${testEnv().webUrl}/#/admin/roster`);
+      await page.getByRole("heading", { name: "Nur für die Verwaltung" }).waitFor({ timeout: 30_000 });
+      assert.equal(await page.getByLabel("Datei").count(), 0);
+      await checkPage(page, "the refusal of the Verwaltung", "admin-refused");
+    });
+  });
+
+  describe("on a school of its own", () => {
+    let page: Page;
+
+    before(async () => {
+      own = await startOwnSchool();
+      page = await personPage("admin", own.webUrl);
+      page.on("dialog", (dialog) => void dialog.accept());
+    });
+
+    it("shows the admin today's event from the school calendar on Heute, as text", async () => {
+      const s = own!;
+      const calendar = await apiAs(s, "ingrid.hoffmann", "calendar");
+      // The calendar appservice learns of the school calendar from its room's state, shortly after the import.
+      const schoolCal = await eventually("the school calendar", async () => {
+        const { calendars } = (await (await calendar("/calendars")).json()) as { calendars: { room_id: string; scope: string; can_write: boolean }[] };
+        return calendars.find((c) => c.scope === "school" && c.can_write);
+      }, 30_000, 500);
+      const day = new Date().toISOString().slice(0, 10);
+      const made = await calendar(`/calendars/${encodeURIComponent(schoolCal.room_id)}/events`, {
+        method: "POST",
+        body: JSON.stringify({ summary: `Schulfest ${EVIL}`, start: day, end: new Date(Date.now() + 86_400_000).toISOString().slice(0, 10), all_day: true, tzid: "Europe/Berlin", category: "other", location: `Hof ${EVIL}` }),
+      });
+      assert.equal(made.status, 200, await made.clone().text());
+      await loginThroughUi(page, s.webUrl, { localpart: "ingrid.hoffmann", password: s.passwords.get("ingrid.hoffmann") ?? "" });
+      const days = page.locator("[data-block=days]");
+      await days.getByText(`Schulfest ${EVIL}`).first().waitFor({ timeout: 30_000 });
+      assert.equal(await days.locator("img").count(), 0);
+      await assertNoScriptRan(page);
+      await checkPage(page, "the start page of the admin", "today-admin");
+    });
+
+    it("refuses a roster with a bad row, naming line and column, and changes nothing", async () => {
+      await page.getByRole("link", { name: "Verwaltung", exact: true }).click();
+      await page.getByRole("heading", { name: "Verwaltung", level: 1 }).waitFor({ timeout: 30_000 });
+      await checkPage(page, "the Verwaltung's start", "admin");
+      await page.getByRole("link", { name: "Schülerliste importieren" }).click();
+      await page.getByRole("heading", { name: "Schülerliste importieren", level: 1 }).waitFor();
+      await page.getByLabel("Datei").setInputFiles({ name: "liste-fehler.csv", mimeType: "text/csv", buffer: Buffer.from(TERM2_BAD, "utf8") });
+      await page.getByRole("button", { name: "Vorschau anzeigen" }).click();
+      await waitOrTell(page, page.getByText("Die Datei enthält Fehler; es wurde nichts geändert."), 30_000);
+      const row = page.getByRole("table", { name: "Fehler in der Datei" }).getByRole("row").nth(1);
+      assert.deepEqual((await row.getByRole("cell").allTextContents()).slice(0, 2), ["5", "Klasse"]);
+      await checkPage(page, "the roster's row errors", "admin-roster-errors");
+      const people = await pgQuery<{ n: string }>(own!.dbUrl, "school", "SELECT count(*) AS n FROM people WHERE active");
+      assert.equal(Number(people[0]?.n), 5);
+    });
+
+    it("previews the next term: the new student, the leaver and the class change", async () => {
+      await page.getByLabel("Datei").setInputFiles({ name: "liste.csv", mimeType: "text/csv", buffer: Buffer.from(TERM2, "utf8") });
+      await page.getByRole("button", { name: "Vorschau anzeigen" }).click();
+      const preview = page.getByRole("region", { name: "Vorschau: das würde sich ändern" });
+      await preview.waitFor({ timeout: 30_000 });
+      await preview.getByText("Neu (1)").waitFor();
+      await preview.getByText(`Emma Neu${EVIL}`).waitFor();
+      await preview.getByText("Verlassen die Schule (1)").waitFor();
+      await preview.getByText("Mia Böhm").waitFor();
+      await preview.getByText("Wechseln die Klasse (1)").waitFor();
+      await preview.getByText("7a → 7b").waitFor();
+      assert.equal(await preview.locator("img").count(), 0);
+      await assertNoScriptRan(page);
+      await checkPage(page, "the roster preview", "admin-roster-preview");
+      // Still a preview: nobody left yet.
+      const mia = await pgQuery<{ active: boolean }>(own!.dbUrl, "school", "SELECT active FROM people WHERE first_name = 'Mia'");
+      assert.equal(mia[0]?.active, true);
+    });
+
+    it("imports with a progress bar and hands out the letters as a PDF", async () => {
+      // The progress bar shows while the import runs (watched in the page: a real import takes only seconds here).
+      await page.evaluate(`(() => {
+        globalThis.__progressSeen = [];
+        new MutationObserver(() => {
+          const text = document.querySelector("#import-progress-text")?.textContent ?? "";
+          if (document.querySelector("main progress") !== null && !globalThis.__progressSeen.includes(text)) globalThis.__progressSeen.push(text);
+        }).observe(document.body, { subtree: true, childList: true, characterData: true, attributes: true });
+      })()`);
+      await page.getByRole("button", { name: "Import starten" }).click();
+      await waitOrTell(page, page.getByRole("heading", { name: "Import abgeschlossen" }), 120_000);
+      await page.getByText("Zugangsbriefe bereit: 1.", { exact: false }).waitFor();
+      const seen = (await page.evaluate("globalThis.__progressSeen")) as string[];
+      assert.ok(seen.some((s) => /^(Konten|Räume|Mitgliedschaften|Rechte|Abgänge): \d+ von \d+$/.test(s)), JSON.stringify(seen));
+      const [download] = await Promise.all([page.waitForEvent("download"), page.getByRole("button", { name: "Zugangsbriefe herunterladen (PDF)" }).click()]);
+      assert.equal(download.suggestedFilename(), "zugangsbriefe.pdf");
+      const pdf = readFileSync(await download.path());
+      assert.equal(pdf.subarray(0, 5).toString("latin1"), "%PDF-");
+      await page.getByText("Die Zugangsbriefe wurden heruntergeladen.").waitFor();
+      await checkPage(page, "the finished import", "admin-roster-done");
+      const rows = await pgQuery<{ first_name: string; active: boolean; class_name: string | null }>(own!.dbUrl, "school", "SELECT first_name, active, class_name FROM people");
+      assert.deepEqual(
+        rows.map((r) => [r.first_name, r.active, r.class_name]).sort((a, b) => String(a[0]).localeCompare(String(b[0]), "de")),
+        [["Emma", true, "7a"], ["Ingrid", true, null], ["Jonas", true, "7b"], ["Jürgen", true, "7a"], ["Lena", true, "7a"], ["Mia", false, "7b"]],
+      );
+    });
+
+    it("edits the exam rules: approval, a weekly limit and a blocked period", async () => {
+      await page.goto(`${own!.webUrl}/#/admin/settings`);
+      await page.getByRole("heading", { name: "Schuleinstellungen", level: 1 }).waitFor({ timeout: 30_000 });
+      await page.getByText("Es gelten die Voreinstellungen für das Bundesland NI.", { exact: false }).waitFor({ timeout: 30_000 });
+      await page.getByLabel("Die Schulleitung bestätigt jede Klausur, bevor sie gilt").check();
+      await page.getByLabel("Höchstens so viele Klausuren in einer Woche").fill("2");
+      await page.getByLabel("Von", { exact: true }).fill("2027-04-19");
+      await page.getByLabel("Bis", { exact: true }).fill("2027-04-30");
+      await page.getByLabel("Grund (für die Lehrkräfte)").fill(`Abitur ${EVIL}`);
+      await page.getByRole("button", { name: "Hinzufügen" }).click();
+      await page.getByText(`Abitur ${EVIL}`, { exact: false }).waitFor();
+      await page.getByRole("button", { name: "Speichern" }).click();
+      await page.getByText("Die Klausurregeln sind gespeichert.").waitFor({ timeout: 30_000 });
+      await page.getByText("Es gelten die eigenen Regeln der Schule.").waitFor({ timeout: 30_000 });
+      await page.getByRole("heading", { name: "Mail-Regeln" }).waitFor();
+      await assertNoScriptRan(page);
+      await checkPage(page, "the school settings", "admin-settings");
+      const calendar = await apiAs(own!, "ingrid.hoffmann", "calendar");
+      const { rules, source } = (await (await calendar("/exams/rules")).json()) as { source: string; rules: { approval_required: boolean; rules: { id: string; kind: string; limit?: number; dates?: { from: string; to: string; reason?: string }[] }[] } };
+      assert.equal(source, "school");
+      assert.equal(rules.approval_required, true);
+      assert.equal(rules.rules.find((r) => r.kind === "max_per_week")?.limit, 2);
+      assert.deepEqual(rules.rules.find((r) => r.kind === "blocked_dates")?.dates, [{ from: "2027-04-19", to: "2027-04-30", reason: `Abitur ${EVIL}` }]);
+    });
+
+    it("shows the Verwaltung in English and the dark theme, still accessible", async () => {
+      await page.getByRole("button", { name: "English", exact: true }).click();
+      await page.getByRole("button", { name: "Dark theme", exact: true }).click();
+      await page.getByRole("heading", { name: "School settings", level: 1 }).waitFor();
+      await page.getByText("The school's own rules apply.").waitFor({ timeout: 30_000 });
+      await checkPage(page, "the school settings in English, dark", "admin-settings-en-dark");
+      await page.goto(`${own!.webUrl}/#/`);
+      await page.getByRole("heading", { name: "Today and tomorrow" }).waitFor({ timeout: 30_000 });
+      await checkPage(page, "the start page in English, dark", "today-en-dark");
+    });
+  });
+});

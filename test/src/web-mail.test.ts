@@ -1,0 +1,275 @@
+// The Mail section in a real Chromium against a school of its own with the mail bridge (test/src/harness/mailstack.ts):
+// a DKIM-signed mail from outside lands in the teacher's inbox and on Heute, is read with its HTML made safe (scripts
+// and event handlers never run, quotes folded), its attachment downloads, the reply reaches the capturing relay, and a
+// new mail with an attachment goes out too.
+import assert from "node:assert/strict";
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import type { Server } from "node:http";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { after, before, describe, it } from "node:test";
+import nodemailer from "nodemailer";
+import { simpleParser } from "mailparser";
+import type { Browser, BrowserContext, Page } from "playwright-core";
+import { webApisOf } from "@schulhof/cli";
+import { startWebServer, WEB_DIST } from "@schulhof/web";
+import { assertAccessible, launchBrowser, loginThroughUi, newPersonPage, saveScreenshots } from "./harness/browser.ts";
+import { DKIM_SELECTOR, OUTSIDE, startMailStack, type MailStack } from "./harness/mailstack.ts";
+import { freePort } from "./harness/ports.ts";
+import { eventually } from "./harness/users.ts";
+
+const ROSTER = `Rolle;Vorname;Nachname;Klasse;Kurse
+Admin;Birgit;Schäfer;;
+Lehrer;Jürgen;Müller;7a;Mathematik 7a
+Schüler;Lena;Köhler;7a;Mathematik 7a
+`;
+
+/** An injection attempt; a run of it sets `window.__pwned`. */
+const EVIL = `<img src=x onerror="window.__pwned=1">`;
+const SUBJECT = `Elternsprechtag ${EVIL}`;
+const ATTACHMENT = `Plan ${EVIL}.txt`;
+
+/** axe looks at the page as it is: the mouse leaves the last clicked button first, so no hover style is judged. */
+async function checkPage(page: Page, what: string, screenshot: string | null): Promise<void> {
+  await page.mouse.move(0, 0);
+  await assertAccessible(page, what);
+  if (screenshot !== null) await saveScreenshots(page, screenshot);
+}
+
+/** Waits for `locator`; on a timeout the test's output gets what the page showed instead. */
+async function waitOrTell(page: Page, locator: ReturnType<Page["locator"]>, timeout: number): Promise<void> {
+  try {
+    await locator.waitFor({ timeout });
+  } catch (e) {
+    process.stderr.write(`[page instead at ${page.url()}] ${(await page.locator("main").innerText().catch(() => "?")).slice(0, 3000)}\n`);
+    throw e;
+  }
+}
+
+/**
+ * A copy of the built client for this file's own web server: others rebuild web/dist while tests run, and a
+ * half-written folder would be served. Waits until a build is complete (index.html and every asset it names).
+ */
+async function snapshotOfDist(): Promise<string> {
+  const dir = mkdtempSync(join(tmpdir(), "schulhof-dist-"));
+  for (let attempt = 0; attempt < 60; attempt++) {
+    try {
+      cpSync(WEB_DIST, dir, { recursive: true });
+      const html = readFileSync(join(dir, "index.html"), "utf8");
+      const assets = [...html.matchAll(/(?:src|href)="\/(assets\/[^"]+)"/g)].map((m) => m[1] ?? "");
+      if (assets.length > 0 && assets.every((a) => existsSync(join(dir, a)))) return dir;
+    } catch {
+      // A build is running; try again.
+    }
+    rmSync(dir, { recursive: true, force: true });
+    await new Promise((r) => setTimeout(r, 2000));
+  }
+  throw new Error(`no complete build in ${WEB_DIST}: run npm run build -w @schulhof/web`);
+}
+
+async function assertNoScriptRan(page: Page): Promise<void> {
+  assert.equal(await page.evaluate("globalThis.__pwned ?? null"), null, "an injected script ran");
+}
+
+/**
+ * The school's `.well-known` with the feature APIs at this test's web server: the stack's generated document names
+ * the school file's default web port, which the stack does not set.
+ */
+function wellKnownFor(stack: MailStack, webUrl: string): string {
+  const dir = mkdtempSync(join(tmpdir(), "schulhof-webmail-wk-"));
+  mkdirSync(join(dir, "matrix"), { recursive: true });
+  const client = JSON.parse(readFileSync(join(stack.gen.wellKnownDir, "matrix", "client"), "utf8")) as Record<string, unknown>;
+  writeFileSync(join(dir, "matrix", "client"), JSON.stringify({ ...client, "de.schulhof.api_base_url": webUrl }));
+  writeFileSync(join(dir, "matrix", "server"), readFileSync(join(stack.gen.wellKnownDir, "matrix", "server")));
+  return dir;
+}
+
+describe("web client: mail", { concurrency: false }, () => {
+  let stack: MailStack;
+  let web: Server;
+  let webUrl = "";
+  let wellKnownDir = "";
+  let distDir = "";
+  let browser: Browser;
+  let context: BrowserContext;
+  let page: Page;
+  const teacher = { localpart: "juergen.mueller", password: "Pr0be-Passwort-für-den-Browser" };
+  let firstMessageId = "";
+  let conversationUrl = "";
+
+  before(async () => {
+    stack = await startMailStack("wm", ROSTER);
+    // The stack keeps the letters' passwords to itself: the teacher gets a known one through the server admin API.
+    const token = stack.gen.secrets.system_admin_token ?? "";
+    const set = await fetch(`${stack.synapse.url}/_synapse/admin/v2/users/${encodeURIComponent(`@${teacher.localpart}:${stack.serverName}`)}`, {
+      method: "PUT",
+      headers: { authorization: `Bearer ${token}`, "content-type": "application/json" },
+      body: JSON.stringify({ password: teacher.password, logout_devices: false }),
+    });
+    assert.ok(set.ok, `set password: ${set.status} ${await set.text()}`);
+    const port = await freePort();
+    webUrl = `http://127.0.0.1:${port}`;
+    wellKnownDir = wellKnownFor(stack, webUrl);
+    distDir = await snapshotOfDist();
+    web = await startWebServer({ bind: "127.0.0.1", port, wellKnownDir, distDir, apis: webApisOf(stack.gen) });
+    browser = await launchBrowser();
+    ({ context, page } = await newPersonPage(browser, "teacher", webUrl));
+  });
+
+  after(async () => {
+    await context?.close().catch(() => undefined);
+    await browser?.close();
+    web?.closeAllConnections();
+    await new Promise<void>((r) => (web === undefined ? r() : web.close(() => r())));
+    await stack?.stop();
+    for (const dir of [wellKnownDir, distDir]) if (dir !== "") rmSync(dir, { recursive: true, force: true });
+  });
+
+  it("shows a mail from outside on Heute and in the inbox, unread, with the user's own address", async () => {
+    const info = await nodemailer
+      .createTransport({ host: "127.0.0.1", port: stack.smtpPort, secure: false, ignoreTLS: true, dkim: { domainName: OUTSIDE, keySelector: DKIM_SELECTOR, privateKey: stack.outsideKey } })
+      .sendMail({
+        from: "Erna Schmidt <erna@outside.test>",
+        to: `juergen.mueller@${stack.domain}`,
+        subject: SUBJECT,
+        text: "Guten Tag Herr Müller, passt Ihnen 15 Uhr?\n\nAm 1. März schrieb Jürgen Müller:\n> Wann passt es Ihnen?",
+        html: `<p>Guten Tag Herr Müller, passt Ihnen <b>15 Uhr</b>?</p><blockquote><p>Wann passt es Ihnen?</p></blockquote><script>window.__pwned=2</script>${EVIL}<a href="javascript:window.__pwned=3">klick</a>`,
+        attachments: [{ filename: ATTACHMENT, content: "Hallo Anhang" }],
+      });
+    firstMessageId = info.messageId.toLowerCase();
+
+    await loginThroughUi(page, webUrl, teacher);
+    await page.getByRole("heading", { name: "Heute", level: 1 }).waitFor();
+    const mailBlock = page.locator("[data-block=mail]");
+    await mailBlock.getByRole("link", { name: SUBJECT }).waitFor({ timeout: 60_000 });
+    // This school runs no calendar or homework service: those blocks fail on their own, mail still shows.
+    await page.locator("[data-block=days]").getByText("Stundenplan und Termine konnten nicht geladen werden.").waitFor({ timeout: 30_000 });
+    await page.locator("[data-block=homework]").getByText("Die Hausaufgaben konnten nicht geladen werden.").waitFor({ timeout: 30_000 });
+    await checkPage(page, "the start page with new mail", "today-mail");
+
+    await page.getByRole("link", { name: "Mail", exact: true }).click();
+    await page.getByRole("heading", { name: "Mail", level: 1 }).waitFor();
+    await page.getByText(`Deine Adresse: juergen.mueller@${stack.domain}`).waitFor({ timeout: 30_000 });
+    const entry = page.getByRole("listitem").filter({ hasText: SUBJECT });
+    await entry.waitFor({ timeout: 30_000 });
+    await entry.getByText("Ungelesen").waitFor();
+    await entry.getByText("Mit erna@outside.test").waitFor();
+    await assertNoScriptRan(page);
+    await checkPage(page, "the inbox", "mail-inbox");
+  });
+
+  it("opens the mail with its HTML made safe, quotes folded and the attachment downloadable", async () => {
+    await page.getByRole("link", { name: new RegExp(`^${SUBJECT.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}`) }).click();
+    await waitOrTell(page, page.getByRole("heading", { name: SUBJECT, level: 1 }), 30_000);
+    conversationUrl = page.url();
+    const mail = page.locator("article.mail").filter({ hasText: "15 Uhr" });
+    await mail.waitFor({ timeout: 30_000 });
+    // The whole short thread is loaded at once.
+    assert.equal(await page.getByRole("button", { name: "Ältere Nachrichten laden" }).count(), 0);
+    await mail.getByRole("heading", { name: /Erna Schmidt <erna@outside\.test>/ }).waitFor();
+    assert.equal(await mail.locator("b").textContent(), "15 Uhr");
+    // The quote is folded away until asked for.
+    const quote = mail.getByText("Wann passt es Ihnen?");
+    assert.equal(await quote.isVisible(), false);
+    await mail.getByText("Zitierten Text anzeigen").click();
+    await quote.waitFor();
+    assert.equal(await mail.locator(".mail-body img, .mail-body script").count(), 0);
+    assert.equal(await mail.locator('.mail-body a[href^="javascript:"]').count(), 0);
+
+    // An event that slipped past the bridge's own cleaning (sent here as the sender's puppet) is cleaned by DOMPurify.
+    const roomId = decodeURIComponent(conversationUrl.split("/").at(-1) ?? "");
+    const asToken = stack.gen.secrets.appservices.mail?.as_token ?? "";
+    const puppet = `@_mail_erna=40outside.test:${stack.serverName}`;
+    const raw = await fetch(`${stack.synapse.url}/_matrix/client/v3/rooms/${encodeURIComponent(roomId)}/send/m.room.message/web-${Date.now()}?user_id=${encodeURIComponent(puppet)}`, {
+      method: "PUT",
+      headers: { authorization: `Bearer ${asToken}`, "content-type": "application/json" },
+      body: JSON.stringify({
+        msgtype: "m.text",
+        body: "Roh eingeschleust",
+        format: "org.matrix.custom.html",
+        formatted_body: `<p>Roh eingeschleust</p><img src=x onerror="window.__pwned=4"><script>window.__pwned=5</script><iframe src="javascript:window.__pwned=6"></iframe><a href="javascript:window.__pwned=7" onclick="window.__pwned=8">Link</a><svg onload="window.__pwned=9"></svg>`,
+      }),
+    });
+    assert.ok(raw.ok, `raw event: ${raw.status} ${await raw.text()}`);
+    const slipped = page.locator("article.mail").filter({ hasText: "Roh eingeschleust" });
+    await slipped.waitFor({ timeout: 30_000 });
+    await slipped.getByText("Link").click();
+    assert.equal(await slipped.locator("img, script, iframe, svg, [onclick]").count(), 0);
+
+    // The bridge made the file name safe for mail programs (it keeps letters, replaces markup characters).
+    const button = mail.getByRole("button", { name: /^Herunterladen: Plan .*\.txt$/ });
+    assert.match((await button.getAttribute("aria-label")) ?? "", /onerror/, "the name is shown as text");
+    const [download] = await Promise.all([page.waitForEvent("download"), button.click()]);
+    assert.equal(readFileSync(await download.path(), "utf8"), "Hallo Anhang");
+    await assertNoScriptRan(page);
+    await checkPage(page, "the conversation", "mail-conversation");
+  });
+
+  it("sends the reply to the outside, threaded, through the relay", async () => {
+    await page.getByLabel("Deine Antwort").fill("Ja, 15 Uhr passt gut.");
+    await page.getByRole("button", { name: "Senden", exact: true }).click();
+    await page.getByText("Antwort gesendet.").waitFor({ timeout: 30_000 });
+    await page.locator("article.mail.own").filter({ hasText: "Ja, 15 Uhr passt gut." }).waitFor({ timeout: 30_000 });
+    const sent = await eventually("reply at the relay", async () => stack.relayed().find((r) => r.raw.toString("utf8").includes("15 Uhr passt gut")), 60_000, 300);
+    const parsed = await simpleParser(sent.raw);
+    assert.equal(parsed.inReplyTo?.toLowerCase(), firstMessageId);
+    assert.equal(parsed.to && !Array.isArray(parsed.to) ? parsed.to.value[0]?.address : "", "erna@outside.test");
+    assert.equal(parsed.from?.value[0]?.address, `juergen.mueller@${stack.domain}`);
+
+    // Read now: the inbox no longer marks it.
+    await page.getByRole("link", { name: "Zurück zum Posteingang" }).click();
+    const entry = page.getByRole("listitem").filter({ hasText: SUBJECT });
+    await entry.waitFor({ timeout: 30_000 });
+    await eventually("marked read", async () => ((await entry.getByText("Ungelesen").count()) === 0 ? true : undefined), 30_000, 300);
+  });
+
+  it("writes a new mail with an attachment to an outside address", async () => {
+    await page.getByRole("link", { name: "Neue Mail schreiben" }).click();
+    await page.getByRole("heading", { name: "Neue Mail", level: 1 }).waitFor();
+    await page.getByText(`Absender: juergen.mueller@${stack.domain}`).waitFor({ timeout: 30_000 });
+    await page.getByLabel("An", { exact: true }).fill("erna(at)outside.test");
+    await page.getByLabel("Betreff").fill("Wandertag nach Goslar");
+    await page.getByLabel("Text", { exact: true }).fill("Liebe Frau Schmidt, anbei das Formular.");
+    await page.getByLabel("Dateien anhängen").setInputFiles({ name: "formular.txt", mimeType: "text/plain", buffer: Buffer.from("Formular-Inhalt", "utf8") });
+    await page.getByRole("list", { name: "Angehängte Dateien" }).getByText("formular.txt").waitFor();
+    await page.getByRole("button", { name: "Senden", exact: true }).click();
+    await page.getByText("Bitte eine gültige Mailadresse angeben", { exact: false }).waitFor();
+    await checkPage(page, "the compose page", "mail-compose");
+
+    await page.getByLabel("An", { exact: true }).fill("erna@outside.test");
+    await page.getByRole("button", { name: "Senden", exact: true }).click();
+    await page.getByRole("heading", { name: "Wandertag nach Goslar", level: 1 }).waitFor({ timeout: 60_000 });
+    const text = await eventually("new mail at the relay", async () => stack.relayed().find((r) => r.raw.toString("utf8").includes("anbei das Formular")), 60_000, 300);
+    const parsedText = await simpleParser(text.raw);
+    assert.equal(parsedText.subject, "Wandertag nach Goslar");
+    const withFile = await eventually(
+      "attachment at the relay",
+      async () => {
+        for (const r of stack.relayed()) {
+          const p = await simpleParser(r.raw);
+          if (p.attachments.some((a) => a.filename === "formular.txt")) return p;
+        }
+        return undefined;
+      },
+      60_000,
+      500,
+    );
+    assert.equal(withFile.attachments.find((a) => a.filename === "formular.txt")?.content.toString("utf8"), "Formular-Inhalt");
+    assert.equal(withFile.to && !Array.isArray(withFile.to) ? withFile.to.value[0]?.address : "", "erna@outside.test");
+    await page.locator("article.mail.own").filter({ hasText: "formular.txt" }).waitFor({ timeout: 30_000 });
+    await checkPage(page, "the new conversation", null);
+  });
+
+  it("keeps the inbox readable in English and the dark theme", async () => {
+    await page.getByRole("button", { name: "English", exact: true }).click();
+    await page.getByRole("button", { name: "Dark theme", exact: true }).click();
+    await page.goto(`${webUrl}/#/mail`);
+    await page.getByText(`Your address: juergen.mueller@${stack.domain}`).waitFor({ timeout: 30_000 });
+    await page.getByRole("listitem").filter({ hasText: "Wandertag nach Goslar" }).waitFor({ timeout: 30_000 });
+    await checkPage(page, "the inbox in English, dark", "mail-inbox-en-dark");
+    await page.goto(conversationUrl);
+    await page.getByRole("heading", { name: SUBJECT, level: 1 }).waitFor({ timeout: 30_000 });
+    await assertNoScriptRan(page);
+    await checkPage(page, "the conversation in English, dark", "mail-conversation-en-dark");
+  });
+});

@@ -1,0 +1,30 @@
+// Mail HTML for the page: cleaned by DOMPurify (lib/sanitize.ts), the bridge's header lines removed, quotes folded away.
+import { sanitizeHtml } from "../../lib/sanitize.ts";
+
+const HEADER_PARAGRAPH = /^\s*((Betreff|Subject): |⚠️)/;
+
+/**
+ * The mail's HTML, safe for `{@html}`: first sanitised, then restructured with DOM methods only. The bridge's first
+ * paragraphs (DMARC warning, "Betreff: …" in bold) are dropped because the page shows both itself; every outermost
+ * `<blockquote>` goes into a `<details>` whose summary reads `quotedLabel` (set as text).
+ */
+export function mailHtml(untrusted: string, quotedLabel: string): string {
+  const template = document.createElement("template");
+  template.innerHTML = sanitizeHtml(untrusted);
+  const root = template.content;
+  for (let i = 0; i < 2; i++) {
+    const first = root.firstElementChild;
+    if (first?.tagName === "P" && first.children.length === 1 && first.firstElementChild?.tagName === "STRONG" && HEADER_PARAGRAPH.test(first.textContent ?? "")) first.remove();
+    else break;
+  }
+  for (const quote of [...root.querySelectorAll("blockquote")]) {
+    if (quote.parentElement?.closest("blockquote") !== null && quote.parentElement?.closest("blockquote") !== undefined) continue;
+    const details = document.createElement("details");
+    details.className = "mail-quote";
+    const summary = document.createElement("summary");
+    summary.textContent = quotedLabel;
+    quote.replaceWith(details);
+    details.append(summary, quote);
+  }
+  return template.innerHTML;
+}
