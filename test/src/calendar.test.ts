@@ -325,6 +325,16 @@ describe("calendars and exam planning with real clients", { concurrency: false }
     );
     assert.equal(made.ok, true);
     const to = schoolDay(6, 1);
+    // The dry run first: onto the maths exam's day it names the conflict, to a free day it fits; neither moves anything.
+    const post = (path: string, body: unknown): Promise<Response> => teacherApi(path, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(body) });
+    const clash = await json<{ ok: boolean; dry_run: boolean; exam: unknown; violations: { reason: { de: string } }[] }>(await post(`/exams/${made.exam.id}/move/check`, { date: schoolDay(3, 1), periods: [1] }));
+    assert.deepEqual([clash.ok, clash.dry_run, clash.exam], [false, true, null]);
+    assert.ok(clash.violations.some((v) => /Mathematik 9z/.test(v.reason.de)), JSON.stringify(clash.violations));
+    assert.equal((await json<{ ok: boolean }>(await post(`/exams/${made.exam.id}/move/check`, { date: to, periods: [5] }))).ok, true);
+    assert.equal((await post(`/exams/${made.exam.id}/move/check`, { date: to, periods: [9] })).status, 400, "the school has 8 periods");
+    const plan = await json<{ exams: { id: string; date: string }[]; periods: { number: number }[] }>(await teacherApi(`/exams/plan?cohort_room=${encodeURIComponent(examRoom)}&from=${day}&to=${to}`));
+    assert.equal(plan.exams.find((e) => e.id === made.exam.id)?.date, day, "a dry run moves nothing");
+    assert.deepEqual(plan.periods.map((p) => p.number), [1, 2, 3, 4, 5, 6, 7, 8]);
     const moved = await json<{ ok: boolean }>(await teacherApi(`/exams/${made.exam.id}/move`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ date: to, periods: [5] }) }));
     assert.equal(moved.ok, true);
     await eventually("course calendar moved", async () => {
@@ -338,5 +348,44 @@ describe("calendars and exam planning with real clients", { concurrency: false }
       return Object.keys(c).length === 0 ? true : undefined;
     });
     assert.equal((await s1api(`/exams/${made.exam.id}/cancel`, { method: "POST", headers: { "content-type": "application/json" }, body: "{}" })).status, 403);
+  });
+
+  it("lists for the teacher the cohort's courses to plan for, and none for a student", async () => {
+    type Cohorts = { cohorts: { room_id: string; can_plan: boolean; can_approve: boolean; courses: { room_id: string; can_plan: boolean }[] }[] };
+    const mine = (await json<Cohorts>(await teacherApi("/exams/cohorts"))).cohorts.find((c) => c.room_id === examRoom);
+    assert.equal(mine?.can_plan, true);
+    assert.deepEqual(mine?.courses.map((c) => [c.room_id, c.can_plan]).sort(), [[german, true], [maths, true]].sort());
+    const student = (await json<Cohorts>(await s1api("/exams/cohorts"))).cohorts.find((c) => c.room_id === examRoom);
+    assert.deepEqual([student?.can_plan, student?.can_approve, student?.courses], [false, false, []]);
+  });
+
+  it("makes the personal calendar before answering, and lists and drops its events at once", async () => {
+    const own = await json<{ room_id: string | null }>(await s1api("/personal", { method: "POST" }));
+    assert.ok(own.room_id !== null, "the room is made before the answer");
+    const list = await json<{ calendars: { room_id: string; scope: string; can_write: boolean }[]; personal_room: string }>(await s1api("/calendars"));
+    assert.equal(list.personal_room, own.room_id);
+    assert.ok(list.calendars.some((c) => c.room_id === own.room_id && c.scope === "personal" && c.can_write));
+    const date = schoolDay(2, 2);
+    const event = { summary: "Zahnarzt", start: `${date}T14:00`, end: `${date}T15:00`, all_day: false, tzid: "Europe/Berlin", category: "other" };
+    const room = encodeURIComponent(own.room_id);
+    const { uid } = await json<{ uid: string }>(await s1api(`/calendars/${room}/events`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(event) }));
+    const listed = async (): Promise<boolean> => (await json<{ occurrences: { uid: string }[] }>(await s1api(`/events?from=${date}&to=${date}`))).occurrences.some((o) => o.uid === uid);
+    assert.equal(await listed(), true, "listed before the homeserver's echo");
+    await s1.client.joinRoom(own.room_id);
+    await eventually("the event in the room", async () => {
+      const c = (await s1.client.getStateEvent(own.room_id!, EV as never, uid).catch(() => ({}))) as Record<string, unknown>;
+      return c.summary === "Zahnarzt" ? true : undefined;
+    });
+    await json(await s1api(`/calendars/${room}/events/${encodeURIComponent(uid)}`, { method: "DELETE" }));
+    assert.equal(await listed(), false, "gone at once, not after the echo");
+    await eventually("deletion announced once", async () => {
+      const said = (await roomMessages(s1, own.room_id!)).filter((m) => m.sender === kalender() && /Termin gelöscht: Zahnarzt/.test(String(m.content.body)));
+      return said.length === 1 ? said : undefined;
+    });
+    await eventually("state emptied", async () => {
+      const c = (await s1.client.getStateEvent(own.room_id!, EV as never, uid).catch(() => ({}))) as Record<string, unknown>;
+      return Object.keys(c).length === 0 ? true : undefined;
+    });
+    assert.equal(await listed(), false, "the echo changes nothing");
   });
 });

@@ -1,7 +1,8 @@
 // The Kalender and Klausuren sections in a real Chromium against the real stack: a teacher adds a weekly event to a
 // course calendar, a student of the course sees it (week, agenda, month), cannot write there, and reads it through the
 // personal feed; a teacher plans an exam and sees the conflict of a second one before submitting; script injection
-// through an event's title, place and description does not run.
+// through an event's title, place and description does not run; a move is checked before it is made; a deleted event is
+// gone at once.
 import assert from "node:assert/strict";
 import { randomBytes } from "node:crypto";
 import { after, before, describe, it } from "node:test";
@@ -273,8 +274,10 @@ describe("web client: calendar and exam plan in the browser", { concurrency: fal
     const form = page.locator("form.request");
     await form.getByLabel("Kurs", { exact: true }).selectOption({ label: mathsName });
     await form.getByLabel("Tag", { exact: true }).fill(examDay);
-    await form.getByRole("checkbox", { name: /^3\. Stunde/ }).check();
+    // The school's periods with their times, as the server says (the test school has the default 8).
+    await form.getByRole("checkbox", { name: /^3\. Stunde 09:55–10:40 Uhr/ }).check();
     await form.getByRole("checkbox", { name: /^4\. Stunde/ }).check();
+    assert.equal(await form.getByRole("checkbox").count(), 8);
     await form.getByText(/^(Passt|Möglich)/).waitFor({ timeout: 20_000 });
     await form.getByRole("button", { name: "Klausur eintragen" }).click();
     await page.getByText("Die Klausur ist eingetragen und angekündigt.").waitFor({ timeout: 20_000 });
@@ -311,6 +314,24 @@ describe("web client: calendar and exam plan in the browser", { concurrency: fal
     await saveScreenshots(page, "exams-plan-student");
   });
 
+  it("checks a move while the teacher chooses the new slot, before anything moves", async () => {
+    const page = teacherPage;
+    const coming = page.locator("section", { has: page.getByRole("heading", { name: "Kommende Klausuren" }) });
+    await coming.getByRole("button", { name: "Verschieben", exact: true }).first().click();
+    const move = coming.locator("form.inline-form");
+    // Its own slot fits (an exam does not conflict with itself); a Saturday does not, and moving is not offered.
+    await move.getByText("Passt: Die Klausur kann so verschoben werden.").waitFor({ timeout: 20_000 });
+    const saturday = DateTime.fromISO(examDay).plus({ days: 4 }).toISODate()!;
+    await move.getByLabel("Neuer Tag").fill(saturday);
+    await move.getByText("So kann die Klausur nicht verschoben werden.").waitFor({ timeout: 20_000 });
+    assert.match(await move.locator(".check").innerText(), /kein Schultag/);
+    assert.equal(await move.locator("button[type=submit]").isDisabled(), true);
+    await assertAccessible(page, "the move form with its check");
+    await saveScreenshots(page, "exams-move-check");
+    await coming.getByRole("button", { name: "Verschieben", exact: true }).first().click();
+    assert.equal(await move.count(), 0);
+  });
+
   it("lets the teacher cancel the exam, which then leaves the student's list", async () => {
     const page = teacherPage;
     const coming = page.locator("section", { has: page.getByRole("heading", { name: "Kommende Klausuren" }) });
@@ -339,6 +360,22 @@ describe("web client: calendar and exam plan in the browser", { concurrency: fal
     await page.getByRole("heading", { name: "Coming exams" }).waitFor();
     await assertAccessible(page, "the exam plan in English, dark");
     await saveScreenshots(page, "exams-plan-en-dark");
+    await noScriptRan(page);
+  });
+
+  it("lets the teacher delete the event, which is gone from the calendar at once", async () => {
+    const page = teacherPage;
+    await page.goto(`${web()}/#/calendar`);
+    await page.getByRole("heading", { name: "Kalender", exact: true, level: 1 }).waitFor();
+    await page.getByRole("button", { name: "Liste", exact: true }).click();
+    await page.getByRole("link", { name: /Mathe-AG/ }).first().click();
+    await page.getByRole("heading", { level: 1, name: title }).waitFor();
+    page.once("dialog", (dialog) => void dialog.accept());
+    await page.getByRole("button", { name: "Ganze Serie löschen" }).click();
+    await page.getByRole("heading", { name: "Kalender", exact: true, level: 1 }).waitFor();
+    // The first answer after the deletion no longer has it: no waiting for the homeserver's echo.
+    await eventually("the agenda loaded", async () => ((await page.locator(".loading").innerText()).trim() === "" ? true : undefined), 10_000, 100);
+    assert.equal(await page.getByRole("link", { name: /Mathe-AG/ }).count(), 0);
     await noScriptRan(page);
   });
 });

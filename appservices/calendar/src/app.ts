@@ -1,13 +1,13 @@
 // The calendar appservice (`@kalender`, `@klausuren`): calendars, feeds, reminders and exam planning.
 import { asIntakeError, requireBearer, serverOf, type AppserviceDefinition, type MatrixEvent } from "@schulhof/core";
-import { CalendarConfigSchema, type CalendarConfig } from "./config.ts";
-import { CAL_EVENT, DEFAULT_PERIOD_TIMES, EXAM, STATE_TYPES, type CalendarEnv } from "./domain.ts";
+import { CalendarConfigSchema, periodsOf, type CalendarConfig } from "./config.ts";
+import { CAL_EVENT, EXAM, STATE_TYPES, type CalendarEnv } from "./domain.ts";
 import { onCalendarEvent, onExamState, onRoomState } from "./handlers.ts";
 import { handleCommand, isCalendarCommand } from "./bot/commands.ts";
 import { API_PREFIX, calendarApi } from "./api/routes.ts";
 import { CALENDAR_MIGRATIONS } from "./store/migrations.ts";
 import { syncRoomState, reindexCalendar } from "./sync.ts";
-import { runPersonalRooms } from "./personal.ts";
+import { personalRoomMaker } from "./personal.ts";
 import { runHolidays, runReminders } from "./workers.ts";
 
 /** Events kept at intake: the state the projection needs and this appservice's commands. */
@@ -33,18 +33,19 @@ export const calendarAppservice: AppserviceDefinition<CalendarConfig> = {
       timezone: config.timezone,
       state: config.state,
       schoolForm: config.schoolForm,
-      periodTimes: DEFAULT_PERIOD_TIMES,
+      periodTimes: periodsOf(config),
       publicBaseUrl: config.publicBaseUrl,
       sessionSecret: config.sessionSecret,
     };
     const bots = new Set([env.botUserId, env.examBotUserId]);
+    const makePersonalRooms = personalRoomMaker(ctx, env);
     let timer: NodeJS.Timeout | null = null;
     let ticking = false;
     const tick = async (): Promise<void> => {
       if (ticking) return;
       ticking = true;
       try {
-        const rooms = await runPersonalRooms(ctx, env);
+        const rooms = await makePersonalRooms();
         const holidays = await runHolidays(ctx, env);
         const reminders = await runReminders(ctx, env);
         if (rooms + holidays + reminders > 0) ctx.log.info({ rooms, holidays, reminders }, "calendar background work");
@@ -77,6 +78,8 @@ export const calendarAppservice: AppserviceDefinition<CalendarConfig> = {
           if (event.type === "m.room.message") {
             await handleCommand(event, hctx, env);
             setImmediate(() => void tick());
+            // A command's writes (`!abo` asking for a personal room) are committed only after this returns: look again shortly.
+            setTimeout(() => void makePersonalRooms().catch((e: unknown) => ctx.log.warn({ err: e }, "could not make personal calendar rooms; the next tick retries")), 500).unref();
             return;
           }
           return onRoomState(event, hctx.tx);
@@ -85,7 +88,7 @@ export const calendarAppservice: AppserviceDefinition<CalendarConfig> = {
         }
       },
       routes(app) {
-        calendarApi(app, ctx, env, { homeservers: config.trustedHomeservers, feedCacheEntries: config.feedCacheEntries });
+        calendarApi(app, ctx, env, { homeservers: config.trustedHomeservers, feedCacheEntries: config.feedCacheEntries, makePersonalRooms });
         app.post(`${API_PREFIX}/admin/reindex`, requireBearer(config.adminApiToken), async (_req, res) => {
           try {
             res.json({ rooms: await reindexCalendar(ctx.db, ctx.matrix, env) });

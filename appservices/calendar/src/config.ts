@@ -1,5 +1,8 @@
 // Configuration of the calendar appservice (calendars and exam planning).
 import { z } from "zod";
+import { DEFAULT_PERIOD_TIMES, DEFAULT_PERIODS_PER_DAY, schoolPeriods, type PeriodTimes } from "./domain.ts";
+
+const HHMM = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, "a time HH:MM");
 
 export const CalendarConfigSchema = z.object({
   serverName: z.string().min(1),
@@ -19,11 +22,31 @@ export const CalendarConfigSchema = z.object({
   adminApiToken: z.string().min(32),
   /** The exam-planning bot, masqueraded by this appservice (`@klausuren:…`). */
   examBotLocalpart: z.string().default("klausuren"),
-  /** Lesson periods per day (for the planning view). */
-  periodsPerDay: z.number().int().min(1).max(16).default(8),
+  /**
+   * Lesson periods per day: exams are planned, checked and shown in periods 1…periodsPerDay only.
+   * Default: as many as `periodTimes` gives, else 8.
+   */
+  periodsPerDay: z.number().int().min(1).max(16).optional(),
+  /** Local start and end (`HH:MM`) of each period, first period first; default 08:00–08:45, 08:50–09:35, … (10 known). */
+  periodTimes: z
+    .array(z.tuple([HHMM, HHMM]).refine(([s, e]) => s < e, "a period must end after it starts"))
+    .min(1)
+    .max(16)
+    .refine((list) => list.every((p, i) => i === 0 || list[i - 1]![1] <= p[0]), "periods must follow each other without overlapping")
+    .optional(),
   /** Background work (personal rooms, holidays, reminders), in ms. */
   tickMs: z.number().int().min(100).default(30_000),
   /** Feed bodies kept in memory for repeated polls. */
   feedCacheEntries: z.number().int().min(0).default(5_000),
+}).superRefine((c, ctx) => {
+  const known = c.periodTimes?.length ?? Object.keys(DEFAULT_PERIOD_TIMES).length;
+  if (c.periodsPerDay !== undefined && c.periodsPerDay > known) {
+    ctx.addIssue({ code: "custom", path: ["periodsPerDay"], message: `times are known for ${known} periods only: give periodTimes for each` });
+  }
 });
 export type CalendarConfig = z.infer<typeof CalendarConfigSchema>;
+
+/** The school's periods from a parsed configuration: `periodsPerDay` of the configured (or default) times. */
+export function periodsOf(config: Pick<CalendarConfig, "periodsPerDay" | "periodTimes">): PeriodTimes {
+  return schoolPeriods(config.periodsPerDay ?? config.periodTimes?.length ?? DEFAULT_PERIODS_PER_DAY, config.periodTimes);
+}

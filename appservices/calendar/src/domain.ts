@@ -22,8 +22,11 @@ export const STATE_TYPES = new Set([
   EXAM_COHORT,
 ]);
 
-/** Times of the lesson periods (Stunden), local time: period n → [start, end]. */
+/** Times of the lesson periods (Stunden), local time: period n → [start, end], numbered 1…n without gaps. */
 export type PeriodTimes = Record<number, [string, string]>;
+
+/** Periods per day when the configuration does not say. */
+export const DEFAULT_PERIODS_PER_DAY = 8;
 
 export const DEFAULT_PERIOD_TIMES: PeriodTimes = {
   1: ["08:00", "08:45"],
@@ -38,6 +41,30 @@ export const DEFAULT_PERIOD_TIMES: PeriodTimes = {
   10: ["16:15", "17:00"],
 };
 
+/**
+ * The school's periods: the first `count` of `times` (the configured times, else {@link DEFAULT_PERIOD_TIMES}).
+ * Called once at start-up; throws a RangeError when fewer times than periods are known.
+ */
+export function schoolPeriods(count: number, times: readonly (readonly [string, string])[] | undefined = undefined): PeriodTimes {
+  const known: [string, string][] = times === undefined ? Object.values(DEFAULT_PERIOD_TIMES) : times.map(([s, e]) => [s, e]);
+  if (!Number.isInteger(count) || count < 1 || count > known.length) throw new RangeError(`periodsPerDay ${count}: times are known for periods 1 to ${known.length}`);
+  const out: PeriodTimes = {};
+  for (let n = 1; n <= count; n++) out[n] = known[n - 1]!;
+  return out;
+}
+
+/** How many periods a day has. */
+export function periodCount(times: PeriodTimes): number {
+  return Object.keys(times).length;
+}
+
+/** The periods as the API answers them: number, local start and end (`HH:MM`). */
+export function periodList(times: PeriodTimes): { number: number; start: string; end: string }[] {
+  return Object.entries(times)
+    .map(([n, [start, end]]) => ({ number: Number(n), start, end }))
+    .sort((a, b) => a.number - b.number);
+}
+
 /** What handlers, commands and the API share. */
 export interface CalendarEnv {
   botUserId: string;
@@ -46,6 +73,7 @@ export interface CalendarEnv {
   timezone: string;
   state: string;
   schoolForm?: string | undefined;
+  /** The school's lesson periods (`periodsPerDay` of them): the planner offers, checks and places exams in these only. */
   periodTimes: PeriodTimes;
   publicBaseUrl: string;
   sessionSecret: string;

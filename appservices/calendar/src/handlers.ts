@@ -3,7 +3,7 @@ import type { HandlerContext, MatrixEvent, Queryable } from "@schulhof/core";
 import { noticeContent } from "@schulhof/core";
 import { describeEvent, validateEvent, type EventContent } from "./model/index.ts";
 import { CAL_EVENT, CALENDAR, EXAM_COHORT, EXAM_RULES, isOurBot, type CalendarEnv } from "./domain.ts";
-import { deleteEvent, getEvent, saveEvent } from "./store/events.ts";
+import { deleteEvent, getEvent, PENDING_CHANGE, PENDING_NEW, saveEvent } from "./store/events.ts";
 import { getRoom, levelFor, powerIn, saveMember, savePowerLevels, setRoomField } from "./store/rooms.ts";
 import { saveExamFromState } from "./store/exams.ts";
 import { T } from "./bot/texts.ts";
@@ -52,7 +52,7 @@ async function notice(ctx: Hctx, roomId: string, text: string, replyTo?: string,
 }
 
 /** Whether an event is announced on its own (imports and exams announce themselves). */
-function announced(content: Record<string, unknown>): boolean {
+export function announced(content: Record<string, unknown>): boolean {
   return content.import_id === undefined && content.exam_id === undefined && content["de.schulhof.silent"] !== true;
 }
 
@@ -85,9 +85,18 @@ export async function onCalendarEvent(event: MatrixEvent, ctx: Hctx, env: Calend
   }
   await saveEvent(ctx.tx, { roomId: event.room_id, uid, content: checked.content, sender: event.sender, eventId: event.event_id, originTs: event.origin_server_ts });
   if (!opts.announce || !announced(checked.content as unknown as Record<string, unknown>)) return;
-  const isNew = before === null || before.eventId.startsWith("pending:");
-  if (before !== null && !isNew && JSON.stringify(before.content) === JSON.stringify(checked.content)) return;
+  // Written through the bot or the API: the projection already holds the content, and the marker says what to announce.
+  const isNew = before === null || before.eventId.startsWith(PENDING_NEW);
+  const ourChange = before?.eventId.startsWith(PENDING_CHANGE) === true;
+  if (before !== null && !isNew && !ourChange && (before.eventId === event.event_id || sameContent(before.content, checked.content))) return;
   await notice(ctx, event.room_id, (isNew ? t.newEvent : t.changedEvent)(describeEvent(uid, checked.content, env.lang)));
+}
+
+/** Whether two contents say the same, whatever the order of their keys (the database's JSONB keeps its own order). */
+function sameContent(a: unknown, b: unknown): boolean {
+  const canonical = (v: unknown): unknown =>
+    Array.isArray(v) ? v.map(canonical) : typeof v === "object" && v !== null ? Object.fromEntries(Object.keys(v).sort().map((k) => [k, canonical((v as Record<string, unknown>)[k])])) : v;
+  return JSON.stringify(canonical(a)) === JSON.stringify(canonical(b));
 }
 
 /** A `de.schulhof.exam` state event: ours are projected when decided; an admin's own edit is taken as it is. */

@@ -1,31 +1,22 @@
-// The calendar and exam-planning HTTP API for the web client (OpenID-authenticated), and the public feed URLs.
+// The calendar and exam-planning HTTP API for the web client (OpenID-authenticated), and the public feed URLs; the exam routes are in exams.ts.
 import { randomBytes } from "node:crypto";
 import express, { type Express, type Request, type Response } from "express";
 import { DateTime, IANAZone } from "luxon";
 import { z } from "zod";
 import { langOf, openIdRoutes, OpenIdVerifier, requireUser, sendError, userOf, SchulhofError, noticeContent, type AppserviceContext, type OutboxAction, type Queryable } from "@schulhof/core";
-import { EXAM_KINDS, ExamRulesSchema, planWeeks, type ExamKind } from "../exams/index.ts";
 import { occurrencesBetween, parseIcs, IcsError, validateEvent, type Occurrence } from "../model/index.ts";
-import { CAL_EVENT, EXAM_RULES, type CalendarEnv } from "../domain.ts";
-import { eventsIn, getEvent, saveEvent } from "../store/events.ts";
-import { examsOfCohort, examsOfCohorts } from "../store/exams.ts";
+import { CAL_EVENT, type CalendarEnv } from "../domain.ts";
+import { announced } from "../handlers.ts";
+import { deleteEvent, eventsIn, getEvent, PENDING_CHANGE, PENDING_NEW, saveEvent } from "../store/events.ts";
 import { createFeed, feedsOf, revokeFeed } from "../store/feeds.ts";
-import { calendarsOf, getRoom, isJoined, levelFor, powerIn, roomsWhere, type RoomRow } from "../store/rooms.ts";
+import { calendarsOf, getRoom, isJoined, levelFor, powerIn, type RoomRow } from "../store/rooms.ts";
 import { feedHandler } from "../feeds/serve.ts";
 import { feedUrl, personalRoomOf, requestPersonalRoom } from "../personal.ts";
-import { blockedDays, blockingCalendars, planned, rulesInForce, schoolRoom } from "../planning/context.ts";
-import { approveExam, cancelExam, moveExam, requestExam, type ExamDecision } from "../planning/service.ts";
 import { T } from "../bot/texts.ts";
+import { Day, err, forbidden, MAX_RANGE_DAYS, notFound } from "./common.ts";
+import { examApi } from "./exams.ts";
 
 export const API_PREFIX = "/_schulhof/calendar/v1";
-
-const err = (code: string, status: number, de: string, en: string): SchulhofError =>
-  new SchulhofError(`SCHULHOF_CALENDAR_${code}`, en, { de, en }, { httpStatus: status, errcode: status === 403 ? "M_FORBIDDEN" : status === 404 ? "M_NOT_FOUND" : "M_BAD_JSON" });
-const notFound = (): SchulhofError => err("NOT_FOUND", 404, "Nicht gefunden.", "Not found.");
-const forbidden = (): SchulhofError => err("FORBIDDEN", 403, "Das darfst du hier nicht.", "You may not do that here.");
-
-const Day = z.string().regex(/^\d{4}-\d{2}-\d{2}$/);
-const MAX_RANGE_DAYS = 400;
 
 /** A calendar as the web client lists it. */
 function calendarInfo(r: RoomRow, user: string, own: string | null): Record<string, unknown> {
@@ -40,7 +31,17 @@ function calendarInfo(r: RoomRow, user: string, own: string | null): Record<stri
 }
 
 /** Mounts the API on `app`. */
-export function calendarApi(app: Express, ctx: AppserviceContext, env: CalendarEnv, opts: { homeservers: Record<string, string>; feedCacheEntries: number }): void {
+export function calendarApi(
+  app: Express,
+  ctx: AppserviceContext,
+  env: CalendarEnv,
+  opts: {
+    homeservers: Record<string, string>;
+    feedCacheEntries: number;
+    /** Makes the personal rooms asked for now (the appservice's one runner); without it they wait for the background tick. */
+    makePersonalRooms?: () => Promise<unknown>;
+  },
+): void {
   // The feed URL is public (its token is the secret), so it sits outside the authenticated router.
   app.get(`${API_PREFIX}/feed/:token.ics`, feedHandler(ctx, env, opts.feedCacheEntries));
 
@@ -157,8 +158,10 @@ export function calendarApi(app: Express, ctx: AppserviceContext, env: CalendarE
       }, { httpStatus: 400, errcode: "M_BAD_JSON" });
     }
     await withOutbox(`api:${randomBytes(8).toString("hex")}`, async (tx, enqueue) => {
+      // The projection changes at once; the echo of the state event then announces it (new, or changed) and changes nothing else.
       const before = await getEvent(tx, room.roomId, uid);
-      await saveEvent(tx, { roomId: room.roomId, uid, content: checked.content, sender: user, eventId: before === null ? `pending:${uid}` : before.eventId, originTs: before?.originTs ?? 0 });
+      const fresh = before === null || before.eventId.startsWith(PENDING_NEW);
+      await saveEvent(tx, { roomId: room.roomId, uid, content: checked.content, sender: user, eventId: `${fresh ? PENDING_NEW : PENDING_CHANGE}${uid}`, originTs: before?.originTs ?? 0 });
       await enqueue({ kind: "state", roomId: room.roomId, eventType: CAL_EVENT, stateKey: uid, content: checked.content as unknown as Record<string, unknown> });
     });
     return { room_id: room.roomId, uid };
@@ -168,8 +171,16 @@ export function calendarApi(app: Express, ctx: AppserviceContext, env: CalendarE
   router.delete("/calendars/:room/events/:uid", auth, wrap(async (req, user) => {
     const room = await writable(user, String(req.params.room));
     const uid = String(req.params.uid);
-    if ((await getEvent(ctx.db, room.roomId, uid)) === null) throw notFound();
-    await withOutbox(`api-del:${randomBytes(8).toString("hex")}`, (_tx, enqueue) => enqueue({ kind: "state", roomId: room.roomId, eventType: CAL_EVENT, stateKey: uid, content: {} }));
+    // Gone from the projection (lists, feeds, reminders) at once, and announced here: the echo finds nothing left to do.
+    await withOutbox(`api-del:${randomBytes(8).toString("hex")}`, async (tx, enqueue) => {
+      const before = await getEvent(tx, room.roomId, uid);
+      if (before === null) throw notFound();
+      await deleteEvent(tx, room.roomId, uid);
+      await enqueue({ kind: "state", roomId: room.roomId, eventType: CAL_EVENT, stateKey: uid, content: {} });
+      if (announced(before.content as unknown as Record<string, unknown>)) {
+        await enqueue({ kind: "message", roomId: room.roomId, eventType: "m.room.message", content: noticeContent(T[env.lang].deleted(before.content.summary)) });
+      }
+    });
     return { room_id: room.roomId, uid, deleted: true };
   }));
 
@@ -212,126 +223,14 @@ export function calendarApi(app: Express, ctx: AppserviceContext, env: CalendarE
   }));
   router.post("/personal", auth, wrap(async (_req, user) => {
     await withOutbox(`personal:${user}`, (tx, enqueue) => requestPersonalRoom(tx, env, user, { sendFeed: false, enqueue, lang: env.lang, inRoom: null }));
+    // Made now rather than by the next background tick; if the homeserver fails, the tick tries again and the answer is null.
+    if ((await personalRoomOf(ctx.db, user)) === null && opts.makePersonalRooms !== undefined) {
+      await opts.makePersonalRooms().catch((e: unknown) => ctx.log.warn({ err: e }, "could not make a personal calendar room now; the background work retries"));
+    }
     return { room_id: await personalRoomOf(ctx.db, user) };
   }));
 
-  // Exam planning.
-  const cohortsOf = async (user: string): Promise<RoomRow[]> => {
-    const rooms = await roomsWhere(ctx.db, `exam_cohort IS NOT NULL AND room_id IN (SELECT room_id FROM members WHERE user_id = $1 AND joined) ORDER BY name, room_id`, [user]);
-    return rooms;
-  };
-  router.get("/exams/cohorts", auth, wrap(async (_req, user) => {
-    const mine = [];
-    for (const r of await cohortsOf(user)) mine.push({ room_id: r.roomId, name: r.examCohort?.name, stage: r.examCohort?.stage ?? null, grade: r.examCohort?.grade ?? null, can_plan: powerIn(r, user) >= 50 });
-    return { cohorts: mine };
-  }));
-  const memberCohort = async (user: string, roomId: string): Promise<RoomRow> => {
-    const room = await getRoom(ctx.db, roomId);
-    if (room?.examCohort === null || room === null || !(await isJoined(ctx.db, roomId, user))) throw notFound();
-    return room;
-  };
-  router.get("/exams/plan", auth, wrap(async (req, user) => {
-    const q = z.object({ cohort_room: z.string(), from: Day, to: Day, kind: z.enum(EXAM_KINDS as unknown as [ExamKind, ...ExamKind[]]).default("klassenarbeit" as ExamKind) }).safeParse(req.query);
-    if (!q.success) throw err("BAD_QUERY", 400, "cohort_room, from, to (JJJJ-MM-TT) angeben.", "Give cohort_room, from, to (YYYY-MM-DD).");
-    const cohort = await memberCohort(user, q.data.cohort_room);
-    if (DateTime.fromISO(q.data.to).diff(DateTime.fromISO(q.data.from), "days").days > MAX_RANGE_DAYS) throw err("RANGE_TOO_LONG", 400, "Zeitraum zu lang.", "Range too long.");
-    const rows = (await examsOfCohort(ctx.db, cohort.roomId)).map((r) => r.content);
-    const blocked = await blockedDays(ctx.db, env, await blockingCalendars(ctx.db, cohort, null), q.data.from, q.data.to);
-    const { rules } = await rulesInForce(ctx.db, env);
-    // Students see confirmed dates and courses, not requests, make-up lists or why an admin overrode a rule.
-    const teacher = powerIn(cohort, user) >= 50;
-    const weeks = planWeeks({
-      cohort: cohort.examCohort?.name ?? "",
-      from: q.data.from,
-      to: q.data.to,
-      existing: rows.map((c) => planned(c, cohort)),
-      blocked,
-      rules,
-      today: DateTime.now().setZone(env.timezone).toISODate()!,
-      periodsPerDay: Object.keys(env.periodTimes).length,
-      probe: { kind: q.data.kind, grade: cohort.examCohort?.grade ?? null, stage: cohort.examCohort?.stage ?? "sek1" },
-    });
-    const shownWeeks = teacher
-      ? weeks
-      : weeks.map((w) => ({ ...w, days: w.days.map((d) => ({ ...d, exams: d.exams.filter((x) => x.status === "confirmed").map(({ students: _s, ...x }) => x) })) }));
-    return { cohort: cohort.examCohort?.name, weeks: shownWeeks, exams: rows.filter((c) => teacher || c.status === "confirmed").map((c) => (teacher ? c : { id: c.id, course: c.course, kind: c.kind, date: c.date, periods: c.periods, status: c.status, title: c.title ?? null })) };
-  }));
-  // The start page: confirmed exams of the user's cohorts in the next days.
-  router.get("/exams/upcoming", auth, wrap(async (req, user) => {
-    const { rules } = await rulesInForce(ctx.db, env);
-    const days = Math.min(Number(req.query.days ?? rules.announce_days_on_start_page ?? 14) || 14, 120);
-    const today = DateTime.now().setZone(env.timezone);
-    const cohorts = [];
-    for (const r of await cohortsOf(user)) cohorts.push(r.roomId);
-    const exams = (await examsOfCohorts(ctx.db, cohorts, today.toISODate()!, today.plus({ days }).toISODate()!)).filter((e) => e.content.status === "confirmed");
-    // A make-up exam is shown only to its students (and teachers of the course).
-    const visible = [];
-    for (const e of exams) {
-      if (e.content.students !== undefined && !e.content.students.includes(user)) {
-        const course = await getRoom(ctx.db, e.content.course_room);
-        if (course === null || powerIn(course, user) < 50) continue;
-      }
-      visible.push({ id: e.id, course: e.content.course, course_room: e.content.course_room, kind: e.content.kind, date: e.content.date, periods: e.content.periods, title: e.content.title ?? null });
-    }
-    return { days, exams: visible };
-  }));
-
-  const ExamBody = z.object({
-    course_room: z.string(),
-    kind: z.enum(EXAM_KINDS as unknown as [ExamKind, ...ExamKind[]]),
-    date: Day,
-    periods: z.array(z.number().int().min(1).max(16)).min(1).max(10),
-    title: z.string().max(200).optional(),
-    note: z.string().max(2000).optional(),
-    makeup_of: z.string().optional(),
-    students: z.array(z.string()).max(100).optional(),
-    override_reason: z.string().trim().min(3).max(1000).optional(),
-  });
-  const examDecision = (d: ExamDecision): unknown => ({ ok: d.ok, dry_run: d.dryRun, exam: d.exam, violations: d.violations, warnings: d.warnings });
-  const examRoute = (dryRun: boolean) =>
-    wrap(async (req, user) => {
-      const b = ExamBody.safeParse(req.body);
-      if (!b.success) throw err("BAD_EXAM", 400, `Ungültige Anfrage: ${b.error.issues[0]?.path.join(".") ?? ""}`, `Invalid request: ${b.error.issues[0]?.path.join(".") ?? ""}`);
-      const input = {
-        courseRoom: b.data.course_room,
-        kind: b.data.kind,
-        date: b.data.date,
-        periods: b.data.periods,
-        title: b.data.title,
-        note: b.data.note,
-        makeupOf: b.data.makeup_of,
-        students: b.data.students,
-        overrideReason: b.data.override_reason,
-      };
-      return examDecision(await withOutbox(`exam:${randomBytes(8).toString("hex")}`, (tx, enqueue) => requestExam(tx, env, user, input, enqueue, { dryRun })));
-    });
-  router.post("/exams/check", auth, json, examRoute(true));
-  router.post("/exams", auth, json, examRoute(false));
-  router.post("/exams/:id/move", auth, json, wrap(async (req, user) => {
-    const b = z.object({ date: Day, periods: z.array(z.number().int().min(1).max(16)).min(1).max(10), override_reason: z.string().trim().min(3).max(1000).optional() }).safeParse(req.body);
-    if (!b.success) throw err("BAD_EXAM", 400, "date und periods angeben.", "Give date and periods.");
-    return examDecision(await withOutbox(`exam-move:${randomBytes(8).toString("hex")}`, (tx, enqueue) => moveExam(tx, env, user, String(req.params.id), { date: b.data.date, periods: b.data.periods, overrideReason: b.data.override_reason }, enqueue)));
-  }));
-  router.post("/exams/:id/cancel", auth, json, wrap(async (req, user) => {
-    const reason = typeof (req.body as { reason?: unknown } | undefined)?.reason === "string" ? String((req.body as { reason: string }).reason).slice(0, 500) : "";
-    return { exam: await withOutbox(`exam-cancel:${randomBytes(8).toString("hex")}`, (tx, enqueue) => cancelExam(tx, env, user, String(req.params.id), reason, enqueue)) };
-  }));
-  router.post("/exams/:id/approve", auth, wrap(async (req, user) => examDecision(await withOutbox(`exam-approve:${randomBytes(8).toString("hex")}`, (tx, enqueue) => approveExam(tx, env, user, String(req.params.id), enqueue)))));
-
-  // The rules in force, and (school admins) new rules.
-  router.get("/exams/rules", auth, wrap(async () => rulesInForce(ctx.db, env)));
-  router.put("/exams/rules", auth, json, wrap(async (req, user) => {
-    const school = await schoolRoom(ctx.db);
-    if (school === null) throw notFound();
-    if (powerIn(school, user) < 100) throw forbidden();
-    const parsed = ExamRulesSchema.safeParse(req.body);
-    if (!parsed.success) throw err("BAD_RULES", 400, `Ungültige Regeln: ${parsed.error.issues[0]?.path.join(".") ?? ""} ${parsed.error.issues[0]?.message ?? ""}`, `Invalid rules: ${parsed.error.issues[0]?.path.join(".") ?? ""} ${parsed.error.issues[0]?.message ?? ""}`);
-    await withOutbox(`rules:${randomBytes(8).toString("hex")}`, async (tx, enqueue) => {
-      await tx.query(`UPDATE rooms SET exam_rules = $2 WHERE room_id = $1`, [school.roomId, JSON.stringify(parsed.data)]);
-      await enqueue({ kind: "state", roomId: school.roomId, eventType: EXAM_RULES, stateKey: "", content: { ...parsed.data, changed_by: user } as Record<string, unknown> });
-    });
-    return { rules: parsed.data };
-  }));
+  examApi({ router, ctx, env, auth, wrap, json, withOutbox });
 
   app.use(API_PREFIX, router);
 }

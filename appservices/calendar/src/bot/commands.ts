@@ -6,7 +6,7 @@ import { noticeContent } from "@schulhof/core";
 import { EXAM_KINDS, type ExamKind } from "../exams/index.ts";
 import { describeOccurrence, occurrencesBetween, validateEvent, type Category, type EventContent } from "../model/index.ts";
 import { CAL_EVENT, isOurBot, type CalendarEnv } from "../domain.ts";
-import { eventsIn, saveEvent } from "../store/events.ts";
+import { eventsIn, PENDING_NEW, saveEvent } from "../store/events.ts";
 import { examsOfCohort } from "../store/exams.ts";
 import { calendarsOf, getRoom, levelFor, membersOf, powerIn, type RoomRow } from "../store/rooms.ts";
 import { cohortRoomByName } from "../planning/context.ts";
@@ -177,7 +177,7 @@ export async function handleCommand(event: MatrixEvent, ctx: Pick<HandlerContext
       if (!checked.ok) return reply(T[lang].invalidEvent(checked.reasons.map((r) => r[lang])));
       const uid = `${DateTime.now().toFormat("yyyyLLdd")}-${randomBytes(6).toString("hex")}@${env.botUserId.split(":")[1] ?? "schulhof"}`;
       // Stored now (a list right after shows it); the echo of the state event announces it.
-      await saveEvent(tx, { roomId: event.room_id, uid, content: checked.content, sender: event.sender, eventId: `pending:${event.event_id}`, originTs: 0 });
+      await saveEvent(tx, { roomId: event.room_id, uid, content: checked.content, sender: event.sender, eventId: `${PENDING_NEW}${event.event_id}`, originTs: 0 });
       await ctx.enqueue({ kind: "state", roomId: event.room_id, eventType: CAL_EVENT, stateKey: uid, content: checked.content as unknown as Record<string, unknown> });
       return;
     }

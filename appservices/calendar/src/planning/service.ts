@@ -5,7 +5,7 @@ import type { OutboxAction, Queryable } from "@schulhof/core";
 import { noticeContent } from "@schulhof/core";
 import { checkExam, type ExamKind, type Violation } from "../exams/index.ts";
 import type { EventContent } from "../model/index.ts";
-import { CAL_EVENT, EXAM, type CalendarEnv } from "../domain.ts";
+import { CAL_EVENT, EXAM, periodCount, type CalendarEnv } from "../domain.ts";
 import { getExam, saveExam, type ExamContent } from "../store/exams.ts";
 import { lockRoom, powerIn, type RoomRow } from "../store/rooms.ts";
 import { T } from "../bot/texts.ts";
@@ -46,6 +46,20 @@ function today(env: CalendarEnv): string {
 function weekAround(date: string): { from: string; to: string } {
   const d = DateTime.fromISO(date);
   return { from: d.startOf("week").minus({ days: 7 }).toISODate()!, to: d.endOf("week").plus({ days: 7 }).toISODate()! };
+}
+
+/** Refuses periods the school does not have (`periodsPerDay`): they could be neither checked nor placed in the calendar. */
+function requireSchoolPeriods(env: CalendarEnv, periods: readonly number[]): void {
+  const count = periodCount(env.periodTimes);
+  const unknown = periods.filter((p) => env.periodTimes[p] === undefined);
+  if (unknown.length > 0) {
+    throw planningError("BAD_PERIODS", `Diese Stunden gibt es nicht: ${unknown.join(", ")}. Der Tag hat die Stunden 1 bis ${count}.`, `No such periods: ${unknown.join(", ")}. A day has periods 1 to ${count}.`, 400);
+  }
+}
+
+/** The school form for the rules engine, when configured. */
+function formOf(env: CalendarEnv): { schoolForm?: string } {
+  return env.schoolForm === undefined ? {} : { schoolForm: env.schoolForm };
 }
 
 /** Who may plan for a course: its teachers (power 50) and school admins. */
@@ -108,6 +122,7 @@ export async function requestExam(tx: Queryable, env: CalendarEnv, user: string,
   if (input.overrideReason !== undefined && !who.admin) {
     throw planningError("OVERRIDE_FORBIDDEN", "Regeln übergehen darf nur die Schulleitung (Admin).", "Only school admins may override rules.", 403);
   }
+  requireSchoolPeriods(env, input.periods);
   if (!opts.dryRun) await lockRoom(tx, cohort.roomId);
   const { from, to } = weekAround(input.date);
   const situation = await cohortSituation(tx, env, cohort, course.roomId, from, to);
@@ -131,7 +146,7 @@ export async function requestExam(tx: Queryable, env: CalendarEnv, user: string,
     },
     cohort,
   );
-  const result = checkExam({ request, existing: situation.existing, blocked: situation.blocked, rules: situation.rules, today: today(env), ...(env.schoolForm === undefined ? {} : { schoolForm: env.schoolForm }) });
+  const result = checkExam({ request, existing: situation.existing, blocked: situation.blocked, rules: situation.rules, today: today(env), ...formOf(env) });
   const overridden = !result.ok && input.overrideReason !== undefined;
   const ok = result.ok || overridden;
   if (opts.dryRun || !ok) return { ok, dryRun: opts.dryRun, exam: null, violations: result.violations, warnings: result.warnings };
@@ -169,26 +184,41 @@ export async function requestExam(tx: Queryable, env: CalendarEnv, user: string,
   return { ok: true, dryRun: false, exam, violations: overridden ? result.violations : [], warnings: result.warnings };
 }
 
-async function loadForChange(tx: Queryable, user: string, id: string): Promise<{ exam: ExamContent; cohort: RoomRow; course: RoomRow; admin: boolean }> {
+/** The exam and its rooms, after the permission check; the cohort is locked unless `lock` is false (a dry run decides nothing). */
+async function loadForChange(tx: Queryable, user: string, id: string, lock = true): Promise<{ exam: ExamContent; cohort: RoomRow; course: RoomRow; admin: boolean }> {
   const row = await getExam(tx, id);
   if (row === null) throw planningError("NOT_FOUND", "Diese Klausur gibt es nicht.", "No such exam.", 404);
   const { course, cohort } = await courseAndCohort(tx, row.content.course_room);
   const who = mayPlan(course, cohort, user);
   if (!who.allowed) throw planningError("FORBIDDEN", "Das dürfen nur Lehrkräfte des Kurses und die Schulleitung.", "Only the course's teachers and school admins may do that.", 403);
-  await lockRoom(tx, cohort.roomId);
+  if (lock) await lockRoom(tx, cohort.roomId);
   return { exam: row.content, cohort, course, admin: who.admin };
 }
 
-/** Moves an exam to another date and periods, after the same checks (it does not conflict with itself). */
-export async function moveExam(tx: Queryable, env: CalendarEnv, user: string, id: string, to: { date: string; periods: number[]; overrideReason?: string | undefined }, enqueue: Enqueue): Promise<ExamDecision> {
-  const { exam, cohort, course, admin } = await loadForChange(tx, user, id);
+/**
+ * Moves an exam to another date and periods, after the same checks (it does not conflict with itself). With
+ * `dryRun` it only answers what the rules say (the conflicts a teacher sees before moving): nothing is locked,
+ * stored or sent, and `exam` is null.
+ */
+export async function moveExam(
+  tx: Queryable,
+  env: CalendarEnv,
+  user: string,
+  id: string,
+  to: { date: string; periods: number[]; overrideReason?: string | undefined },
+  enqueue: Enqueue,
+  opts: { dryRun: boolean } = { dryRun: false },
+): Promise<ExamDecision> {
+  const { exam, cohort, course, admin } = await loadForChange(tx, user, id, !opts.dryRun);
   if (exam.status === "cancelled") throw planningError("CANCELLED", "Die Klausur ist abgesagt.", "The exam is cancelled.", 409);
   if (to.overrideReason !== undefined && !admin) throw planningError("OVERRIDE_FORBIDDEN", "Regeln übergehen darf nur die Schulleitung (Admin).", "Only school admins may override rules.", 403);
+  requireSchoolPeriods(env, to.periods);
   const range = weekAround(to.date);
   const situation = await cohortSituation(tx, env, cohort, course.roomId, range.from, range.to);
   const request = planned({ ...exam, date: to.date, periods: to.periods }, cohort);
-  const result = checkExam({ request, existing: situation.existing, blocked: situation.blocked, rules: situation.rules, today: today(env), ...(env.schoolForm === undefined ? {} : { schoolForm: env.schoolForm }) });
+  const result = checkExam({ request, existing: situation.existing, blocked: situation.blocked, rules: situation.rules, today: today(env), ...formOf(env) });
   const overridden = !result.ok && to.overrideReason !== undefined;
+  if (opts.dryRun) return { ok: result.ok || overridden, dryRun: true, exam: null, violations: result.violations, warnings: result.warnings };
   if (!result.ok && !overridden) return { ok: false, dryRun: false, exam: null, violations: result.violations, warnings: result.warnings };
   const before = exam;
   const moved: ExamContent = {
@@ -230,7 +260,7 @@ export async function approveExam(tx: Queryable, env: CalendarEnv, user: string,
   if (exam.status !== "requested") throw planningError("NOT_REQUESTED", "Die Klausur wartet nicht auf Genehmigung.", "The exam is not waiting for approval.", 409);
   const range = weekAround(exam.date);
   const situation = await cohortSituation(tx, env, cohort, course.roomId, range.from, range.to);
-  const result = checkExam({ request: planned(exam, cohort), existing: situation.existing, blocked: situation.blocked, rules: situation.rules, today: today(env) });
+  const result = checkExam({ request: planned(exam, cohort), existing: situation.existing, blocked: situation.blocked, rules: situation.rules, today: today(env), ...formOf(env) });
   if (!result.ok && exam.override === undefined) return { ok: false, dryRun: false, exam: null, violations: result.violations, warnings: result.warnings };
   const confirmed: ExamContent = { ...exam, status: "confirmed", approved_by: user, version: exam.version + 1 };
   await saveExam(tx, cohort.roomId, confirmed);

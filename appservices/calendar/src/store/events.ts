@@ -4,6 +4,13 @@ import type { Queryable } from "@schulhof/core";
 import { expandEvent, type EventContent } from "../model/index.ts";
 import { bumpRoom } from "./rooms.ts";
 
+/**
+ * Event-id markers of projected events whose state event is still on its way (written by a command or the API):
+ * its echo is announced as a new event, or as a change.
+ */
+export const PENDING_NEW = "pending:";
+export const PENDING_CHANGE = "pending-change:";
+
 export interface StoredEvent {
   roomId: string;
   uid: string;

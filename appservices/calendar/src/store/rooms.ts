@@ -153,3 +153,10 @@ export async function membersOf(q: Queryable, roomId: string): Promise<string[]>
 export async function bumpRoom(tx: Queryable, roomId: string): Promise<void> {
   await tx.query(`UPDATE rooms SET version = nextval('change_seq') WHERE room_id = $1`, [roomId]);
 }
+
+/** Which of `roomIds` the user has joined. */
+export async function joinedOf(q: Queryable, userId: string, roomIds: readonly string[]): Promise<Set<string>> {
+  if (roomIds.length === 0) return new Set();
+  const r = await q.query<{ room_id: string }>(`SELECT room_id FROM members WHERE user_id = $1 AND joined AND room_id = ANY($2::text[])`, [userId, roomIds]);
+  return new Set(r.rows.map((x) => x.room_id));
+}

@@ -1,14 +1,28 @@
-// The Klausurplan's values as the calendar API answers them (checked loosely, since the spec leaves them untyped), and small helpers to show them.
+// The Klausurplan's values: the calendar API's typed answers (generated from its OpenAPI file) made into what the views show, and small helpers to show them.
+import type { components } from "../../lib/api/generated/calendar.ts";
+
+type Schemas = components["schemas"];
+export type ApiExam = Schemas["Exam"];
+export type ApiCohort = Schemas["Cohort"];
+export type ApiPlan = Schemas["ExamPlan"];
+export type ApiDecision = Schemas["ExamDecision"];
 
 /** The kinds of written exams. */
-export const EXAM_KINDS = ["klassenarbeit", "klausur", "test", "nachschreibtermin"] as const;
-export type ExamKind = (typeof EXAM_KINDS)[number];
-export type ExamStatus = "requested" | "confirmed" | "cancelled";
+export const EXAM_KINDS = ["klassenarbeit", "klausur", "test", "nachschreibtermin"] as const satisfies readonly Schemas["ExamKind"][];
+export type ExamKind = Schemas["ExamKind"];
+export type ExamStatus = ApiExam["status"];
 
 /** A text in both languages, as the rules engine writes its reasons. */
-export interface Bilingual {
-  de: string;
-  en: string;
+export type Bilingual = Schemas["Reason"];
+
+/** A lesson period of the school day (`start`/`end` as `HH:MM`, the school's local time). */
+export type Period = Schemas["Period"];
+
+/** A course of the cohort the user may plan for (or sees, with `canPlan` false). `name` is untrusted text. */
+export interface CohortCourse {
+  roomId: string;
+  name: string;
+  canPlan: boolean;
 }
 
 /** A cohort (a class in Sek I, a year group in Sek II) with its exam-planning room. */
@@ -17,15 +31,18 @@ export interface Cohort {
   name: string;
   stage: "sek1" | "sek2" | null;
   grade: number | null;
-  /** The user may plan here (a teacher or admin in the planning room). */
+  /** The user sees requests and plans here (a teacher of the cohort or of one of its courses, or a school admin). */
   canPlan: boolean;
+  /** The user approves requests and may override rules (school admin). */
+  canApprove: boolean;
+  /** The cohort's courses the user may plan for; empty for students. */
+  courses: CohortCourse[];
 }
 
 /** An exam of the plan. Course, title and note are untrusted text. */
 export interface Exam {
   id: string;
-  /** Missing in students' answers. */
-  courseRoom: string | null;
+  courseRoom: string;
   course: string;
   kind: ExamKind;
   date: string;
@@ -33,7 +50,7 @@ export interface Exam {
   status: ExamStatus;
   title: string | null;
   note: string | null;
-  /** Teachers' answers only: who asked, and the warnings it was planned with. */
+  /** Planners' answers only: who asked, and the warnings it was planned with. */
   requestedBy: string | null;
   warnings: string[];
   override: { by: string; reason: string } | null;
@@ -66,6 +83,8 @@ export interface PlanWeek {
 
 export interface Plan {
   cohort: string;
+  /** The school's lesson periods. */
+  periods: Period[];
   weeks: PlanWeek[];
   exams: Exam[];
 }
@@ -86,93 +105,62 @@ export interface Decision {
   warnings: Violation[];
 }
 
-type Loose = Record<string, unknown>;
-const obj = (v: unknown): Loose => (typeof v === "object" && v !== null && !Array.isArray(v) ? (v as Loose) : {});
-const arr = (v: unknown): unknown[] => (Array.isArray(v) ? v : []);
-const str = (v: unknown): string => (typeof v === "string" ? v : "");
-const strOrNull = (v: unknown): string | null => (typeof v === "string" && v !== "" ? v : null);
-const nums = (v: unknown): number[] => arr(v).filter((n): n is number => typeof n === "number" && Number.isInteger(n));
-
-function bilingual(v: unknown): Bilingual {
-  const o = obj(v);
-  return { de: str(o.de), en: str(o.en) || str(o.de) };
-}
-
-/** An exam from any of the API's forms (the full content for teachers, the short form for students). */
-export function readExam(v: unknown): Exam | null {
-  const o = obj(v);
-  if (typeof o.id !== "string" || typeof o.date !== "string") return null;
-  const kind = (EXAM_KINDS as readonly string[]).includes(str(o.kind)) ? (o.kind as ExamKind) : "klassenarbeit";
-  const status: ExamStatus = o.status === "requested" || o.status === "cancelled" ? o.status : "confirmed";
-  const override = obj(o.override);
+/** An exam from the API (the full content for planners, the short form for students). */
+export function toExam(e: ApiExam): Exam {
   return {
-    id: o.id,
-    courseRoom: strOrNull(o.course_room),
-    course: str(o.course),
-    kind,
-    date: o.date,
-    periods: nums(o.periods).sort((a, b) => a - b),
-    status,
-    title: strOrNull(o.title),
-    note: strOrNull(o.note),
-    requestedBy: strOrNull(o.requested_by),
-    warnings: arr(o.warnings).filter((w): w is string => typeof w === "string"),
-    override: typeof override.reason === "string" ? { by: str(override.by), reason: override.reason } : null,
+    id: e.id,
+    courseRoom: e.course_room,
+    course: e.course,
+    kind: e.kind,
+    date: e.date,
+    periods: [...e.periods].sort((a, b) => a - b),
+    status: e.status,
+    title: e.title ?? null,
+    note: e.note ?? null,
+    requestedBy: e.requested_by ?? null,
+    warnings: e.warnings ?? [],
+    override: e.override === undefined ? null : { by: e.override.by, reason: e.override.reason },
   };
 }
-
-const exams = (v: unknown): Exam[] => arr(v).map(readExam).filter((e): e is Exam => e !== null);
 
 /** `GET /exams/cohorts`. */
-export function readCohorts(v: unknown): Cohort[] {
-  return arr(obj(v).cohorts).flatMap((c) => {
-    const o = obj(c);
-    if (typeof o.room_id !== "string") return [];
-    return [{ roomId: o.room_id, name: str(o.name) || o.room_id, stage: o.stage === "sek1" || o.stage === "sek2" ? o.stage : null, grade: typeof o.grade === "number" ? o.grade : null, canPlan: o.can_plan === true }];
-  });
-}
-
-/** `GET /exams/plan`. */
-export function readPlan(v: unknown): Plan {
-  const o = obj(v);
+export function toCohort(c: ApiCohort): Cohort {
   return {
-    cohort: str(o.cohort),
-    exams: exams(o.exams),
-    weeks: arr(o.weeks).map((w) => {
-      const wo = obj(w);
-      return {
-        week: str(wo.week),
-        days: arr(wo.days).map((d) => {
-          const dd = obj(d);
-          return {
-            date: str(dd.date),
-            exams: exams(dd.exams).filter((e) => e.status !== "cancelled"),
-            blocked: arr(dd.blocked).map((b) => {
-              const bo = obj(b);
-              return { periods: Array.isArray(bo.periods) ? nums(bo.periods) : null, category: str(bo.category), reason: str(bo.reason) };
-            }),
-            free: dd.free === true,
-            freePeriods: nums(dd.free_periods),
-            reasons: arr(dd.reasons).map(bilingual),
-            warnings: arr(dd.warnings).map(bilingual),
-          };
-        }),
-      };
-    }),
+    roomId: c.room_id,
+    name: c.name === "" ? c.room_id : c.name,
+    stage: c.stage === "sek1" || c.stage === "sek2" ? c.stage : null,
+    grade: c.grade,
+    canPlan: c.can_plan,
+    canApprove: c.can_approve,
+    courses: c.courses.map((x) => ({ roomId: x.room_id, name: x.name === "" ? x.room_id : x.name, canPlan: x.can_plan })),
   };
 }
 
-function violations(v: unknown): Violation[] {
-  return arr(v).map((x) => {
-    const o = obj(x);
-    return { ruleId: str(o.ruleId), binding: o.binding !== false, reason: bilingual(o.reason), conflicts: arr(o.conflicts).filter((c): c is string => typeof c === "string") };
-  });
+/** `GET /exams/plan`; cancelled exams are left out of the days. */
+export function toPlan(p: ApiPlan): Plan {
+  return {
+    cohort: p.cohort,
+    periods: [...p.periods].sort((a, b) => a.number - b.number),
+    exams: p.exams.map(toExam),
+    weeks: p.weeks.map((w) => ({
+      week: w.week,
+      days: w.days.map((d) => ({
+        date: d.date,
+        exams: d.exams.map(toExam).filter((e) => e.status !== "cancelled"),
+        blocked: d.blocked.map((b) => ({ periods: b.periods, category: b.category, reason: b.reason })),
+        free: d.free,
+        freePeriods: d.free_periods,
+        reasons: d.reasons,
+        warnings: d.warnings,
+      })),
+    })),
+  };
 }
 
-/** The answer of `POST /exams`, `/exams/check`, `/exams/{id}/move` and `/approve`. */
-export function readDecision(v: unknown): Decision {
-  const o = obj(v);
-  return { ok: o.ok === true, exam: o.exam === null || o.exam === undefined ? null : readExam(o.exam), violations: violations(o.violations), warnings: violations(o.warnings) };
+/** The answer of `POST /exams`, `/exams/check`, `/exams/{id}/move`, `…/move/check` and `…/approve`. */
+export function toDecision(d: ApiDecision): Decision {
+  const violations = (list: ApiDecision["violations"]): Violation[] => list.map((v) => ({ ruleId: v.ruleId, binding: v.binding, reason: v.reason, conflicts: v.conflicts ?? [] }));
+  return { ok: d.ok, exam: d.exam === null ? null : toExam(d.exam), violations: violations(d.violations), warnings: violations(d.warnings) };
 }
 
 /** Periods as people write them: `[3, 4]` → `3.–4.`, `[1, 3, 4]` → `1., 3.–4.` (German ordinals; `ordinal: false` → `3–4`). */
@@ -187,17 +175,4 @@ export function periodsText(periods: readonly number[], ordinal = true): string 
     i = j + 1;
   }
   return parts.join(", ");
-}
-
-/** How many lesson periods the plan's days have (the API does not say; at least 8, more when a day shows more). */
-export function periodCount(plan: Plan | null): number {
-  let most = 8;
-  for (const w of plan?.weeks ?? []) {
-    for (const d of w.days) {
-      for (const p of d.freePeriods) most = Math.max(most, p);
-      for (const e of d.exams) for (const p of e.periods) most = Math.max(most, p);
-      for (const b of d.blocked) for (const p of b.periods ?? []) most = Math.max(most, p);
-    }
-  }
-  return Math.min(most, 16);
 }

@@ -1,6 +1,6 @@
-// Every call of the Klausuren section to the calendar appservice's exam API; errors are thrown as ApiError.
+// Every call of the Klausuren section to the calendar appservice's exam API (typed client); errors are thrown as ApiError.
 import { apiClients, unwrap } from "../../lib/api/index.ts";
-import { readCohorts, readDecision, readExam, readPlan, type Cohort, type Decision, type Exam, type ExamKind, type Plan } from "./plan.ts";
+import { toCohort, toDecision, toExam, toPlan, type Cohort, type Decision, type Exam, type ExamKind, type Plan } from "./plan.ts";
 
 /** What a teacher asks for. */
 export interface ExamRequestBody {
@@ -14,39 +14,50 @@ export interface ExamRequestBody {
   override_reason?: string;
 }
 
-/** The cohorts (exam-planning rooms) the user is in. */
-export async function loadCohorts(): Promise<Cohort[]> {
-  return readCohorts(unwrap(await apiClients().calendar.GET("/exams/cohorts")) as unknown);
+/** Where an exam is to move. */
+export interface ExamMoveBody {
+  date: string;
+  periods: number[];
+  /** School admins only. */
+  override_reason?: string;
 }
 
-/** A cohort's weeks from `from` to `to` with exams, blocks and (for `kind`) which periods are free and why not. */
+/** The cohorts (exam-planning rooms) the user is in, with what they may do there and the courses they may plan for. */
+export async function loadCohorts(): Promise<Cohort[]> {
+  return unwrap(await apiClients().calendar.GET("/exams/cohorts")).cohorts.map(toCohort);
+}
+
+/** A cohort's weeks from `from` to `to` with exams, blocks, the school's periods and (for `kind`) which periods are free and why not. */
 export async function loadPlan(cohortRoom: string, from: string, to: string, kind: ExamKind): Promise<Plan> {
-  return readPlan(unwrap(await apiClients().calendar.GET("/exams/plan", { params: { query: { cohort_room: cohortRoom, from, to, kind } } })) as unknown);
+  return toPlan(unwrap(await apiClients().calendar.GET("/exams/plan", { params: { query: { cohort_room: cohortRoom, from, to, kind } } })));
 }
 
 /** The dry run: what the rules say about a request, without planning it. */
 export async function checkExam(body: ExamRequestBody): Promise<Decision> {
-  return readDecision(unwrap(await apiClients().calendar.POST("/exams/check", { body })));
+  return toDecision(unwrap(await apiClients().calendar.POST("/exams/check", { body })));
 }
 
 /** The request: refused with every reason, or planned (confirmed, or requested when the school wants approval). */
 export async function requestExam(body: ExamRequestBody): Promise<Decision> {
-  return readDecision(unwrap(await apiClients().calendar.POST("/exams", { body })));
+  return toDecision(unwrap(await apiClients().calendar.POST("/exams", { body })));
+}
+
+/** The dry run of a move: what the rules say about the new slot, without moving. */
+export async function checkMove(id: string, body: ExamMoveBody): Promise<Decision> {
+  return toDecision(unwrap(await apiClients().calendar.POST("/exams/{id}/move/check", { params: { path: { id } }, body })));
 }
 
 /** Moves an exam (checked again; refused with the reasons when the new slot breaks a rule). */
-export async function moveExam(id: string, date: string, periods: number[], overrideReason?: string): Promise<Decision> {
-  const body = { date, periods, ...(overrideReason === undefined ? {} : { override_reason: overrideReason }) };
-  return readDecision(unwrap(await apiClients().calendar.POST("/exams/{id}/move", { params: { path: { id } }, body })));
+export async function moveExam(id: string, body: ExamMoveBody): Promise<Decision> {
+  return toDecision(unwrap(await apiClients().calendar.POST("/exams/{id}/move", { params: { path: { id } }, body })));
 }
 
 /** Cancels an exam: it leaves the calendars and the course is told (with the reason, if given). */
-export async function cancelExam(id: string, reason: string): Promise<Exam | null> {
-  const answer = unwrap(await apiClients().calendar.POST("/exams/{id}/cancel", { params: { path: { id } }, body: { reason } })) as unknown;
-  return readExam((answer as { exam?: unknown } | undefined)?.exam);
+export async function cancelExam(id: string, reason: string): Promise<Exam> {
+  return toExam(unwrap(await apiClients().calendar.POST("/exams/{id}/cancel", { params: { path: { id } }, body: { reason } })).exam);
 }
 
 /** A school admin approves a requested exam (checked again first). */
 export async function approveExam(id: string): Promise<Decision> {
-  return readDecision(unwrap(await apiClients().calendar.POST("/exams/{id}/approve", { params: { path: { id } } })));
+  return toDecision(unwrap(await apiClients().calendar.POST("/exams/{id}/approve", { params: { path: { id } } })));
 }

@@ -268,7 +268,7 @@ export interface paths {
                 404: components["responses"]["Error"];
             };
         };
-        /** Create or replace the event with this UID */
+        /** Create or replace the event with this UID (listed by /events at once; the room is told of the change) */
         put: {
             parameters: {
                 query?: never;
@@ -290,14 +290,19 @@ export interface paths {
                     headers: {
                         [name: string]: unknown;
                     };
-                    content?: never;
+                    content: {
+                        "application/json": {
+                            room_id: string;
+                            uid: string;
+                        };
+                    };
                 };
                 400: components["responses"]["Error"];
                 403: components["responses"]["Error"];
             };
         };
         post?: never;
-        /** Delete the event (its state becomes empty) */
+        /** Delete the event (its state becomes empty); gone from /events and the feeds at once */
         delete: {
             parameters: {
                 query?: never;
@@ -315,8 +320,15 @@ export interface paths {
                     headers: {
                         [name: string]: unknown;
                     };
-                    content?: never;
+                    content: {
+                        "application/json": {
+                            room_id: string;
+                            uid: string;
+                            deleted: boolean;
+                        };
+                    };
                 };
+                403: components["responses"]["Error"];
                 404: components["responses"]["Error"];
             };
         };
@@ -490,7 +502,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Make sure the user has a personal calendar room (made by the bot, the user is invited) */
+        /** Make sure the user has a personal calendar room; made by the bot before the answer (the user is invited), and listed by /calendars at once */
         post: {
             parameters: {
                 query?: never;
@@ -500,14 +512,14 @@ export interface paths {
             };
             requestBody?: never;
             responses: {
-                /** @description The room, once made */
+                /** @description The room; null only when the homeserver failed (the background work tries again) */
                 200: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
                         "application/json": {
-                            room_id?: string | null;
+                            room_id: string | null;
                         };
                     };
                 };
@@ -526,7 +538,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** The cohorts (exam-planning rooms) the user is in */
+        /** The cohorts (exam-planning rooms) the user is in, with what they may do there and the courses they may plan for */
         get: {
             parameters: {
                 query?: never;
@@ -541,7 +553,11 @@ export interface paths {
                     headers: {
                         [name: string]: unknown;
                     };
-                    content?: never;
+                    content: {
+                        "application/json": {
+                            cohorts: components["schemas"]["Cohort"][];
+                        };
+                    };
                 };
             };
         };
@@ -560,14 +576,15 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** A cohort's weeks with exams, blocked days and why a slot is not free (students see confirmed exams only) */
+        /** A cohort's weeks with exams, blocked days, the school's periods and why a slot is not free (students see confirmed exams only, and nothing computed from requests) */
         get: {
             parameters: {
                 query: {
                     cohort_room: string;
                     from: string;
                     to: string;
-                    kind?: string;
+                    /** @description the kind a new exam would be (free days and reasons); default klassenarbeit */
+                    kind?: components["schemas"]["ExamKind"];
                 };
                 header?: never;
                 path?: never;
@@ -580,8 +597,11 @@ export interface paths {
                     headers: {
                         [name: string]: unknown;
                     };
-                    content?: never;
+                    content: {
+                        "application/json": components["schemas"]["ExamPlan"];
+                    };
                 };
+                400: components["responses"]["Error"];
                 404: components["responses"]["Error"];
             };
         };
@@ -604,6 +624,7 @@ export interface paths {
         get: {
             parameters: {
                 query?: {
+                    /** @description default: the rules' announce_days_on_start_page; at most 120 */
                     days?: number;
                 };
                 header?: never;
@@ -617,7 +638,12 @@ export interface paths {
                     headers: {
                         [name: string]: unknown;
                     };
-                    content?: never;
+                    content: {
+                        "application/json": {
+                            days: number;
+                            exams: components["schemas"]["UpcomingExam"][];
+                        };
+                    };
                 };
             };
         };
@@ -732,11 +758,7 @@ export interface paths {
             };
             requestBody?: {
                 content: {
-                    "application/json": {
-                        date: string;
-                        periods: number[];
-                        override_reason?: string;
-                    };
+                    "application/json": components["schemas"]["ExamMove"];
                 };
             };
             responses: {
@@ -749,6 +771,56 @@ export interface paths {
                         "application/json": components["schemas"]["ExamDecision"];
                     };
                 };
+                400: components["responses"]["Error"];
+                403: components["responses"]["Error"];
+                404: components["responses"]["Error"];
+                409: components["responses"]["Error"];
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/exams/{id}/move/check": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Check a move without making it (the conflicts a teacher sees before moving); nothing is stored or sent, exam is null */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: {
+                content: {
+                    "application/json": components["schemas"]["ExamMove"];
+                };
+            };
+            responses: {
+                /** @description Decision */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ExamDecision"];
+                    };
+                };
+                400: components["responses"]["Error"];
+                403: components["responses"]["Error"];
+                404: components["responses"]["Error"];
+                409: components["responses"]["Error"];
             };
         };
         delete?: never;
@@ -784,14 +856,19 @@ export interface paths {
                 };
             };
             responses: {
-                /** @description Cancelled */
+                /** @description Cancelled (cancelling again answers the cancelled exam) */
                 200: {
                     headers: {
                         [name: string]: unknown;
                     };
-                    content?: never;
+                    content: {
+                        "application/json": {
+                            exam: components["schemas"]["Exam"];
+                        };
+                    };
                 };
                 403: components["responses"]["Error"];
+                404: components["responses"]["Error"];
             };
         };
         delete?: never;
@@ -845,7 +922,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** The exam rules in force (the school's, or the defaults of its Bundesland) */
+        /** The exam rules in force (the school's, or the defaults of its Bundesland), and the school's lesson periods */
         get: {
             parameters: {
                 query?: never;
@@ -860,7 +937,14 @@ export interface paths {
                     headers: {
                         [name: string]: unknown;
                     };
-                    content?: never;
+                    content: {
+                        "application/json": {
+                            rules: components["schemas"]["ExamRules"];
+                            /** @enum {string} */
+                            source: "school" | "default";
+                            periods: components["schemas"]["Period"][];
+                        };
+                    };
                 };
             };
         };
@@ -883,7 +967,11 @@ export interface paths {
                     headers: {
                         [name: string]: unknown;
                     };
-                    content?: never;
+                    content: {
+                        "application/json": {
+                            rules: components["schemas"]["ExamRules"];
+                        };
+                    };
                 };
                 400: components["responses"]["Error"];
                 403: components["responses"]["Error"];
@@ -1009,50 +1097,165 @@ export interface components {
             last_used_at?: string | null;
         };
         Reason: {
-            de?: string;
-            en?: string;
+            de: string;
+            en: string;
         };
         Violation: {
-            ruleId?: string;
-            kind?: string;
-            binding?: boolean;
-            reason?: components["schemas"]["Reason"];
+            ruleId: string;
+            kind: string;
+            binding: boolean;
+            reason: components["schemas"]["Reason"];
+            /** @description ids of the exams involved */
             conflicts?: string[];
-        };
-        /** @description The content of a `de.schulhof.exam` state event in the cohort's exam-planning room. */
-        Exam: {
-            id?: string;
-            course_room?: string;
-            course?: string;
-            cohort?: string;
-            /** @enum {string} */
-            kind?: "klassenarbeit" | "klausur" | "test" | "nachschreibtermin";
-            /** Format: date */
-            date?: string;
+            /** @description for a block of some periods only */
             periods?: number[];
+            source?: string;
+        };
+        /**
+         * @description The content of a `de.schulhof.exam` state event in the cohort's exam-planning room. Planners (teachers and
+         *     school admins) get all of it; students get confirmed exams only, without requested_by, approved_by,
+         *     students, override, warnings and version.
+         */
+        Exam: {
+            id: string;
+            course_room: string;
+            course: string;
+            cohort?: string;
+            kind: components["schemas"]["ExamKind"];
+            /** Format: date */
+            date: string;
+            periods: number[];
             /** @enum {string} */
-            status?: "requested" | "confirmed" | "cancelled";
+            status: "requested" | "confirmed" | "cancelled";
             title?: string;
             note?: string;
             makeup_of?: string;
             students?: string[];
             requested_by?: string;
+            requested_at?: string;
             approved_by?: string;
             override?: {
-                by?: string;
-                reason?: string;
+                by: string;
+                reason: string;
                 at?: string;
                 violations?: string[];
             };
             warnings?: string[];
             version?: number;
         };
-        ExamRequest: {
-            course_room: string;
-            /** @enum {string} */
-            kind: "klassenarbeit" | "klausur" | "test" | "nachschreibtermin";
+        /** @enum {string} */
+        ExamKind: "klassenarbeit" | "klausur" | "test" | "nachschreibtermin";
+        /** @description A lesson period (Stunde) of the school day, local times in the school's zone. */
+        Period: {
+            number: number;
+            /** @example 08:00 */
+            start: string;
+            /** @example 08:45 */
+            end: string;
+        };
+        /** @description A course of the cohort the user is in (school admins see all), and whether they may plan exams for it. */
+        CohortCourse: {
+            room_id: string;
+            name: string;
+            can_plan: boolean;
+        };
+        /** @description A cohort (class in Sek I, year group in Sek II) with its exam-planning room. */
+        Cohort: {
+            /** @description the exam-planning room */
+            room_id: string;
+            name: string;
+            /** @enum {string|null} */
+            stage: "sek1" | "sek2" | null;
+            grade: number | null;
+            /** @description sees requests and plans: a teacher in the planning room or of one of the cohort's courses, or a school admin */
+            can_plan: boolean;
+            /** @description approves requests and may override rules (school admin) */
+            can_approve: boolean;
+            /** @description empty for users who may plan nothing here (students) */
+            courses: components["schemas"]["CohortCourse"][];
+        };
+        /** @description A calendar entry of the day (holiday, trip, school event) that may block exams. */
+        BlockedEntry: {
             /** Format: date */
             date: string;
+            /** @description null = the whole day */
+            periods: number[] | null;
+            category: string;
+            /** @description the entry's summary */
+            reason: string;
+        };
+        PlanDay: {
+            /** Format: date */
+            date: string;
+            /** @description 1 = Monday */
+            weekday: number;
+            /** @description the day's exams (not cancelled), by first period; students: confirmed only */
+            exams: components["schemas"]["Exam"][];
+            blocked: components["schemas"]["BlockedEntry"][];
+            /** @description a new exam of the asked kind fits in at least one period */
+            free: boolean;
+            free_periods: number[];
+            /** @description binding reasons against a new exam */
+            reasons: components["schemas"]["Reason"][];
+            /** @description advisory reasons */
+            warnings: components["schemas"]["Reason"][];
+        };
+        PlanWeek: {
+            /** @example 2026-W49 */
+            week: string;
+            days: components["schemas"]["PlanDay"][];
+        };
+        /**
+         * @description A cohort's weeks. For students everything (exams, free days, reasons, warnings) is computed from confirmed
+         *     exams only: nothing of a request reaches them.
+         */
+        ExamPlan: {
+            cohort: string;
+            /** @description the school's periods (periodsPerDay) */
+            periods: components["schemas"]["Period"][];
+            weeks: components["schemas"]["PlanWeek"][];
+            /** @description every exam of the cohort (planners: all statuses; students: confirmed) */
+            exams: components["schemas"]["Exam"][];
+        };
+        UpcomingExam: {
+            id: string;
+            course: string;
+            course_room: string;
+            kind: components["schemas"]["ExamKind"];
+            /** Format: date */
+            date: string;
+            periods: number[];
+            title: string | null;
+        };
+        /** @description One rule of `de.schulhof.exam.rules`; `kind` says which further fields it has (docs/exam-rules.md). */
+        ExamRule: {
+            id: string;
+            /** @enum {string} */
+            kind: "school_days" | "max_per_day" | "max_per_week" | "min_notice_days" | "blocked_categories" | "blocked_dates" | "exam_free_weeks";
+            binding: boolean;
+            source?: string;
+            note?: string;
+        } & {
+            [key: string]: unknown;
+        };
+        /** @description The content of `de.schulhof.exam.rules` in the school space. */
+        ExamRules: {
+            state: string;
+            school_form?: string;
+            /** @enum {string} */
+            week_starts: "monday";
+            approval_required: boolean;
+            announce_days_on_start_page: number;
+            /** @enum {string} */
+            preset?: "NI" | "NW" | "BY" | "generic" | "custom";
+            rules: components["schemas"]["ExamRule"][];
+        };
+        ExamRequest: {
+            course_room: string;
+            kind: components["schemas"]["ExamKind"];
+            /** Format: date */
+            date: string;
+            /** @description periods of the school (1…periodsPerDay); others are refused */
             periods: number[];
             title?: string;
             note?: string;
@@ -1061,12 +1264,19 @@ export interface components {
             /** @description school admins only; planned despite binding rules, recorded */
             override_reason?: string;
         };
+        ExamMove: {
+            /** Format: date */
+            date: string;
+            periods: number[];
+            /** @description school admins only */
+            override_reason?: string;
+        };
         ExamDecision: {
-            ok?: boolean;
-            dry_run?: boolean;
-            exam?: components["schemas"]["Exam"] | null;
-            violations?: components["schemas"]["Violation"][];
-            warnings?: components["schemas"]["Violation"][];
+            ok: boolean;
+            dry_run: boolean;
+            exam: components["schemas"]["Exam"] | null;
+            violations: components["schemas"]["Violation"][];
+            warnings: components["schemas"]["Violation"][];
         };
     };
     responses: {
