@@ -4,7 +4,7 @@ import globals from "globals";
 import tseslint from "typescript-eslint";
 
 export default tseslint.config(
-  { ignores: ["**/node_modules/**", "**/dist/**", ".venv/**", ".tools/**", "data/**", "web/**/*.svelte", "web/src/lib/api/generated/**", "test-artifacts/**"] },
+  { ignores: ["**/node_modules/**", "**/dist/**", "web/.dist-*/**", ".venv/**", ".tools/**", "data/**", "web/**/*.svelte", "web/src/lib/api/generated/**", "test-artifacts/**"] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
