@@ -1,9 +1,9 @@
 // The real stack a benchmark measures: a fresh PostgreSQL, Synapse on it, and the appservice host as its own process.
 import { spawn, type ChildProcess } from "node:child_process";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { stringify } from "yaml";
+import { parse, stringify } from "yaml";
 import { ensureSystemAdmin, generateSchool, REPO_ROOT, runSynapse, SchoolFileSchema, type GeneratedSchool, type RunningSynapse } from "@schulhof/homeserver-config";
 import { freePort, startPostgres, waitForHttp, type TestPostgres } from "@schulhof/test";
 
@@ -19,12 +19,12 @@ export interface BenchStack {
 }
 
 /** Starts everything on free loopback ports; `stop` removes it all again. */
-export async function startBenchStack(name: string, overrides: Record<string, unknown> = {}): Promise<BenchStack> {
+export async function startBenchStack(name: string, overrides: Record<string, unknown> = {}, opts: { synapseExtra?: Record<string, unknown> } = {}): Promise<BenchStack> {
   const dataDir = mkdtempSync(join(tmpdir(), `schulhof-bench-${name}-`));
   const pg = await startPostgres();
   const synapseDb = new URL(await pg.createDatabase("synapse"));
   const appsDbUrl = await pg.createDatabase("appservices");
-  const [hsPort, schoolPort, homeworkPort] = [await freePort(), await freePort(), await freePort()];
+  const [hsPort, schoolPort, homeworkPort, calendarPort, mailPort] = [await freePort(), await freePort(), await freePort(), await freePort(), await freePort()];
   const school = SchoolFileSchema.parse({
     school: { id: "bench", name: "Benchmark-Gymnasium", state: "NW", mail_domain: "bench.schulhof.test" },
     homeserver: {
@@ -34,11 +34,17 @@ export async function startBenchStack(name: string, overrides: Record<string, un
       database: { kind: "postgres", host: "127.0.0.1", port: Number(synapseDb.port), user: "postgres", database: "synapse" },
       ...overrides,
     },
-    appservices: { school: { port: schoolPort }, homework: { port: homeworkPort } },
+    // Every port free, so a benchmark runs next to a demo school or a test run.
+    appservices: { school: { port: schoolPort }, homework: { port: homeworkPort }, calendar: { port: calendarPort }, mail: { port: mailPort, enabled: false } },
     database: { kind: "postgres", url: appsDbUrl },
   });
   writeFileSync(join(dataDir, "school.yaml"), stringify(school));
   const gen = generateSchool(school, dataDir);
+  if (opts.synapseExtra !== undefined) {
+    // Settings only a benchmark wants (e.g. set-up speed limits), merged into the generated homeserver.yaml.
+    const file = gen.synapse.homeserverYaml;
+    writeFileSync(file, stringify({ ...(parse(readFileSync(file, "utf8")) as Record<string, unknown>), ...opts.synapseExtra }));
+  }
   const synapse = await runSynapse(gen);
   const adminToken = await ensureSystemAdmin(gen, synapse.url);
   const host = spawn(join(REPO_ROOT, "node_modules", ".bin", "node"), [join(REPO_ROOT, "cli", "src", "main.ts"), "host", "--data", dataDir], {

@@ -1,8 +1,9 @@
 // The app's lifecycle: discover the school, restore or create the session, start and stop the Matrix connection.
 import { discoverSchool, type SchoolConfig } from "./discovery.ts";
 import { log } from "./log.ts";
-import { MatrixConnection } from "./matrix/connection.svelte.ts";
-import { passwordLogin } from "./matrix/login.ts";
+import type { MatrixConnection } from "./matrix/connection.svelte.ts";
+import type * as Connection from "./matrix/connection.svelte.ts";
+import type * as Login from "./matrix/login.ts";
 import { clearSession, loadSession, saveSession } from "./session.ts";
 
 /** Where the app is: finding its school, asking for a login, signed in, or unable to start. */
@@ -41,16 +42,33 @@ export async function bootApp(): Promise<void> {
   }
   const stored = loadSession();
   if (stored !== null && stored.homeserverUrl === app.config.homeserverUrl) {
+    const { MatrixConnection } = await matrixModules();
     await connect(new MatrixConnection(stored));
   } else {
     if (stored !== null) clearSession();
     app.phase = "login";
+    // The login form shows at once; the Matrix SDK (most of the client's code) loads while the person types.
+    void matrixModules().catch((e: unknown) => log.warn("could not preload the Matrix client", e));
   }
+}
+
+/** matrix-js-sdk and what is built on it: loaded on demand, so the login form does not wait for it. */
+interface MatrixModules {
+  MatrixConnection: typeof Connection.MatrixConnection;
+  passwordLogin: typeof Login.passwordLogin;
+}
+let matrixLoading: Promise<MatrixModules> | null = null;
+function matrixModules(): Promise<MatrixModules> {
+  matrixLoading ??= Promise.all([import("./matrix/connection.svelte.ts"), import("./matrix/login.ts")]).then(([c, l]) => ({ MatrixConnection: c.MatrixConnection, passwordLogin: l.passwordLogin }));
+  // A failed load (network) may be tried again by the next login.
+  matrixLoading.catch(() => (matrixLoading = null));
+  return matrixLoading;
 }
 
 /** Logs in with user name and password; throws a ClientError for the login form. */
 export async function logIn(userName: string, password: string): Promise<void> {
   if (app.config === null) throw new Error("logIn() before discovery");
+  const { MatrixConnection, passwordLogin } = await matrixModules();
   const session = await passwordLogin(app.config.homeserverUrl, userName, password);
   saveSession(session);
   app.sessionExpired = false;
