@@ -161,7 +161,7 @@ describe("mail bridge with real SMTP peers", { concurrency: false }, () => {
     void EVIL;
   });
 
-  it("starts a new mail with !mail and sends what the teacher writes; the web API does the same", async () => {
+  it("starts a new mail with !mail and sends what the teacher writes; the web API does the same, with attachments, and shows admins the policy", async () => {
     const dm = (await teacher.call<{ room_id: string }>("POST", "/createRoom", { invite: [`@mail:${stack.serverName}`], is_direct: true, preset: "trusted_private_chat" })).room_id;
     await eventually("mail bot joined", async () => {
       const m = await teacher.call<{ joined: Record<string, unknown> }>("GET", `/rooms/${encodeURIComponent(dm)}/joined_members`);
@@ -182,13 +182,48 @@ describe("mail bridge with real SMTP peers", { concurrency: false }, () => {
     const ex = await fetch(`${api}/openid/exchange`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ openid_token: openid }) });
     const { token } = (await ex.json()) as { token: string };
     const auth = { authorization: `Bearer ${token}`, "content-type": "application/json" };
-    assert.deepEqual(await (await fetch(`${api}/address`, { headers: auth })).json(), { address: `juergen.mueller@${stack.domain}` });
+    assert.deepEqual(await (await fetch(`${api}/address`, { headers: auth })).json(), { address: `juergen.mueller@${stack.domain}`, max_attachment_bytes: 25 * 1024 * 1024, max_attachments: 20 });
     const made = await fetch(`${api}/mails`, { method: "POST", headers: auth, body: JSON.stringify({ to: "erna@outside.test", subject: "Elternbrief Nr. 3", text: "Anbei der Elternbrief." }) });
     assert.equal(made.status, 200, await made.clone().text());
     await eventually("API mail at the relay", async () => stack.relayed().find((r) => r.raw.toString("utf8").includes("Anbei der Elternbrief")));
-    const convs = (await (await fetch(`${api}/conversations`, { headers: auth })).json()) as { conversations: { subject: string }[] };
-    assert.ok(convs.conversations.some((c) => c.subject === "Elternbrief Nr. 3"));
+    const convs = (await (await fetch(`${api}/conversations`, { headers: auth })).json()) as { conversations: { subject: string; last_activity: number }[]; next_cursor: string | null };
+    assert.equal(convs.conversations[0]?.subject, "Elternbrief Nr. 3", "newest activity first");
+    assert.ok(Math.abs((convs.conversations[0]?.last_activity ?? 0) - Date.now()) < 120_000);
+    assert.equal(convs.next_cursor, null);
     assert.equal((await fetch(`${api}/conversations`)).status, 401);
+
+    // With an attachment uploaded to the homeserver first: one mail carries text and file.
+    const up = await fetch(`${stack.synapse.url}/_matrix/media/v3/upload?filename=${encodeURIComponent("Elternbrief 4: „Ausflug“.txt")}`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${teacher.token}`, "content-type": "text/plain" },
+      body: "Inhalt des Elternbriefs",
+    });
+    const { content_uri: mxc } = (await up.json()) as { content_uri: string };
+    const withFile = await fetch(`${api}/mails`, {
+      method: "POST",
+      headers: auth,
+      body: JSON.stringify({ to: "erna@outside.test", subject: "Elternbrief Nr. 4", text: "Der Brief hängt an.", attachments: [{ mxc, name: "Elternbrief 4: „Ausflug“.txt", type: "text/plain" }] }),
+    });
+    assert.equal(withFile.status, 200, await withFile.clone().text());
+    const one = await eventually("API mail with its file at the relay", async () => stack.relayed().find((r) => r.raw.toString("utf8").includes("Der Brief h")));
+    const parsedOne = await simpleParser(one.raw);
+    assert.deepEqual(parsedOne.attachments.map((a) => [a.filename, a.content.toString("utf8")]), [["Elternbrief 4: „Ausflug“.txt", "Inhalt des Elternbriefs"]]);
+    const foreign = await fetch(`${api}/mails`, { method: "POST", headers: auth, body: JSON.stringify({ to: "erna@outside.test", subject: "x", text: "x", attachments: [{ mxc: "mxc://other.test/abc", name: "a.txt" }] }) });
+    assert.equal(foreign.status, 400);
+    const missing = await fetch(`${api}/mails`, { method: "POST", headers: auth, body: JSON.stringify({ to: "erna@outside.test", subject: "x", text: "x", attachments: [{ mxc: `mxc://${stack.serverName}/gibtesnicht`, name: "a.txt" }] }) });
+    assert.equal(missing.status, 400);
+    assert.equal(((await missing.json()) as { errcode: string }).errcode, "M_NOT_FOUND");
+
+    // The school's policy: for admins only.
+    assert.equal((await fetch(`${api}/policy`, { headers: auth })).status, 403);
+    const admin = await stack.user("birgit.schaefer");
+    const adminOpenid = await admin.call<Record<string, unknown>>("POST", `/user/${encodeURIComponent(admin.userId)}/openid/request_token`, {});
+    const adminSession = (await (await fetch(`${api}/openid/exchange`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ openid_token: adminOpenid }) })).json()) as { token: string };
+    const policy = await fetch(`${api}/policy`, { headers: { authorization: `Bearer ${adminSession.token}` } });
+    assert.equal(policy.status, 200);
+    const body = (await policy.json()) as { mail_domain: string; policy: { students_outbound: string } };
+    assert.equal(body.mail_domain, stack.domain);
+    assert.equal(body.policy.students_outbound, "allowlist");
   });
 
   it("delivers a teacher's mail to the class address to each student, and refuses a student writing to it", async () => {

@@ -39,12 +39,67 @@ export async function threadKeysOf(q: Queryable, roomId: string, limit = 20): Pr
   return (await q.query<{ message_id: string }>(`SELECT message_id FROM thread_keys WHERE room_id = $1 ORDER BY message_id LIMIT $2`, [roomId, limit])).rows.map((r) => r.message_id);
 }
 
-export async function saveConversation(tx: Queryable, c: Conversation): Promise<void> {
+export async function saveConversation(tx: Queryable, c: Conversation, now = Date.now()): Promise<void> {
   await tx.query(
-    `INSERT INTO conversations (room_id, local_user, external, subject, last_message_id) VALUES ($1, $2, $3, $4, $5)
+    `INSERT INTO conversations (room_id, local_user, external, subject, last_message_id, last_activity) VALUES ($1, $2, $3, $4, $5, $6)
      ON CONFLICT (room_id) DO UPDATE SET external = $3, subject = $4, last_message_id = COALESCE($5, conversations.last_message_id)`,
-    [c.roomId, c.localUser, JSON.stringify(c.external), c.subject, c.lastMessageId],
+    [c.roomId, c.localUser, JSON.stringify(c.external), c.subject, c.lastMessageId, now],
   );
+}
+
+/** A mail of the conversation came in or went out at `ts` (ms): its Message-ID is what the next reply answers. */
+export async function noteActivity(tx: Queryable, roomId: string, ts: number, messageId: string): Promise<void> {
+  await tx.query(`UPDATE conversations SET last_message_id = $2, last_activity = GREATEST(last_activity, $3) WHERE room_id = $1`, [roomId, messageId.toLowerCase(), Math.trunc(ts)]);
+}
+
+/** One line of `GET /conversations`. */
+export interface ConversationSummary {
+  room_id: string;
+  with: string[];
+  subject: string;
+  /** When the newest mail came in or went out (ms since 1970); the conversation's creation before the first. */
+  last_activity: number;
+}
+
+/** Where a page of conversations continues: after this activity and room (the order is activity, then room id, both descending). */
+interface Cursor {
+  activity: number;
+  roomId: string;
+}
+
+/** An opaque cursor for the next page. */
+export function encodeCursor(c: Cursor): string {
+  return Buffer.from(JSON.stringify([c.activity, c.roomId]), "utf8").toString("base64url");
+}
+
+/** The cursor's position, or null when it is not one of ours. */
+export function decodeCursor(s: string): Cursor | null {
+  try {
+    const v = JSON.parse(Buffer.from(s, "base64url").toString("utf8")) as unknown;
+    if (!Array.isArray(v) || v.length !== 2 || !Number.isSafeInteger(v[0]) || typeof v[1] !== "string") return null;
+    return { activity: v[0] as number, roomId: v[1] };
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * A user's conversations, newest activity first, `limit` at a time (keyset paging: a conversation that gets new
+ * mail while the client pages moves to the front and is seen on the next read of the first page).
+ */
+export async function listConversations(q: Queryable, user: string, limit: number, after: Cursor | null): Promise<{ conversations: ConversationSummary[]; next: string | null }> {
+  const rows = (
+    await q.query<{ room_id: string; external: unknown; subject: string; last_activity: string | number }>(
+      after === null
+        ? `SELECT room_id, external, subject, last_activity FROM conversations WHERE local_user = $1 ORDER BY last_activity DESC, room_id DESC LIMIT $2`
+        : `SELECT room_id, external, subject, last_activity FROM conversations WHERE local_user = $1 AND (last_activity < $3 OR (last_activity = $3 AND room_id < $4))
+           ORDER BY last_activity DESC, room_id DESC LIMIT $2`,
+      after === null ? [user, limit + 1] : [user, limit + 1, after.activity, after.roomId],
+    )
+  ).rows;
+  const page = rows.slice(0, limit).map((r) => ({ room_id: r.room_id, with: parse(r.external), subject: r.subject, last_activity: Number(r.last_activity) }));
+  const last = page.at(-1);
+  return { conversations: page, next: rows.length > limit && last !== undefined ? encodeCursor({ activity: last.last_activity, roomId: last.room_id }) : null };
 }
 
 /** The puppet of an outside address: registered once, with the sender's name. */

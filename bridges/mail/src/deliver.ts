@@ -3,7 +3,7 @@ import type { AppserviceContext, OutboxAction } from "@schulhof/core";
 import { noticeContent } from "@schulhof/core";
 import { parseMail, threadKeys, normaliseSubject, toMatrixMessage, type ParsedMail, type DmarcResult } from "./content/index.ts";
 import type { AddressBook } from "./addresses/index.ts";
-import { addThreadKeys, createConversationRoom, ensurePuppet, roomForThread, saveConversation } from "./conversations.ts";
+import { addThreadKeys, createConversationRoom, ensurePuppet, noteActivity, roomForThread, saveConversation } from "./conversations.ts";
 import type { Directory } from "./directory.ts";
 import { markDelivered, markInboundRetry, nextInbound, type InboundRow } from "./inbound/index.ts";
 
@@ -107,7 +107,7 @@ async function deliverOne(ctx: AppserviceContext, env: DeliverEnv, book: Address
         external: [fromAddr],
         subject: normaliseSubject(mail.subject),
       });
-      await ctx.db.transaction((tx) => saveConversation(tx, { roomId: roomId ?? "", localUser: user, external: [fromAddr], subject: normaliseSubject(mail.subject), lastMessageId: null }));
+      await ctx.db.transaction((tx) => saveConversation(tx, { roomId: roomId ?? "", localUser: user, external: [fromAddr], subject: normaliseSubject(mail.subject), lastMessageId: null }, row.receivedAt.getTime()));
     }
     rooms.set(user, roomId);
   }
@@ -126,7 +126,7 @@ async function deliverOne(ctx: AppserviceContext, env: DeliverEnv, book: Address
         await q({ kind: "message", roomId, eventType: "m.room.message", content: noticeContent(env.lang === "de" ? `${media.dropped} Anhang/Anhänge waren zu groß und fehlen.` : `${media.dropped} attachment(s) were too large and are missing.`) });
       }
       await addThreadKeys(tx, user, roomId, keys);
-      await tx.query(`UPDATE conversations SET last_message_id = $2 WHERE room_id = $1`, [roomId, mail.messageId.toLowerCase()]);
+      await noteActivity(tx, roomId, row.receivedAt.getTime(), mail.messageId);
       await tx.query(`INSERT INTO deliveries (inbound_id, local_user, room_id) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING`, [row.id, user, roomId]);
       await tx.query(`INSERT INTO delivered_ids (local_user, message_id) VALUES ($1, $2) ON CONFLICT DO NOTHING`, [user, mail.messageId.toLowerCase()]);
     }

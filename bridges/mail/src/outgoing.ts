@@ -1,11 +1,12 @@
-// Mail out: a local user's message in a conversation room (or a new mail from `!mail` or the API) is composed and queued durably.
+// Mail out: a local user's message in a conversation room (or a new mail of the API), with its attachments, is composed as one mail and queued durably.
 import { createHash } from "node:crypto";
 import type { AppserviceMatrix, MatrixEvent, OutboxAction, Queryable } from "@schulhof/core";
-import { noticeContent } from "@schulhof/core";
-import { composeMail, toMatrixHtml, validateAddressList } from "./content/index.ts";
+import { noticeContent, RetryableError } from "@schulhof/core";
+import { AttachmentError, attachmentRefsOf, fetchAttachments, type AttachmentRef } from "./attachments.ts";
+import { composeMail, sanitizeFilename, toMatrixHtml, validateAddressList, type OutboundAttachment } from "./content/index.ts";
 import { canReceive, canSend, rateLimit, rateLimitFor, RATE_WINDOW_MS, type MailPolicy } from "./policy/index.ts";
 import type { AddressBook } from "./addresses/index.ts";
-import { addThreadKeys, conversationOf, createConversationRoom, ensurePuppet, saveConversation, threadKeysOf } from "./conversations.ts";
+import { addThreadKeys, conversationOf, createConversationRoom, ensurePuppet, noteActivity, saveConversation, threadKeysOf, type Conversation } from "./conversations.ts";
 import { bounceAddress, enqueueOutbound } from "./outbound/index.ts";
 
 export interface OutgoingEnv {
@@ -15,8 +16,11 @@ export interface OutgoingEnv {
   policy: MailPolicy;
   verpSecret: string;
   botUserId: string;
+  /** All attachments of one mail together (the school's `max_message_mb`). */
   maxAttachmentBytes: number;
 }
+
+const FILE_TYPES = new Set(["m.file", "m.image", "m.video", "m.audio"]);
 
 type Enqueue = (a: OutboxAction) => Promise<void>;
 const T = {
@@ -48,106 +52,99 @@ async function refuse(enqueue: Enqueue, roomId: string, replyTo: string, text: s
   await enqueue({ kind: "message", roomId, eventType: "m.room.message", content: noticeContent(text, { replyTo }) });
 }
 
-/** Reads the media of an `m.file`/`m.image` message as the bot (authenticated media). */
-async function download(matrix: AppserviceMatrix, mxc: string, max: number): Promise<Buffer | null> {
-  const m = /^mxc:\/\/([^/]+)\/(.+)$/.exec(mxc);
-  if (m === null) return null;
-  const res = await fetch(`${matrix.identity.homeserverUrl}/_matrix/client/v1/media/download/${encodeURIComponent(m[1] ?? "")}/${encodeURIComponent(m[2] ?? "")}`, {
-    headers: { authorization: `Bearer ${matrix.identity.asToken}` },
-    signal: AbortSignal.timeout(60_000),
-  });
-  if (!res.ok) throw new Error(`media ${res.status}`);
-  const buf = Buffer.from(await res.arrayBuffer());
-  return buf.length > max ? null : buf;
+/** Why a mail was not queued, in both languages (for the room's notice or the API's answer). */
+export interface Refusal {
+  de: string;
+  en: string;
 }
 
+/** One mail written in a conversation: a room event, or a new mail of the API. */
+export interface ConversationMail {
+  /** The Matrix event it came from (`$api-…` for the API): the Message-ID derives from it. */
+  eventId: string;
+  sender: string;
+  ts: number;
+  text: string;
+  html?: string;
+  /**
+   * Reads the attachments; called only after the school's rules and the rate limit let the mail pass.
+   * Throws AttachmentError when they cannot be sent.
+   */
+  attachments: () => Promise<OutboundAttachment[]>;
+}
+
+/** The room's notice for a refused mail, in the bridge's language. */
+export function refusedText(r: Refusal, lang: "de" | "en"): string {
+  return T[lang].refused(r[lang]);
+}
+
+const NO_ADDRESS: Refusal = { de: T.de.noAddress, en: T.en.noAddress };
+
 /**
- * A user's message in a conversation room becomes a mail to the conversation's outside party,
- * after the school's policy and the user's rate limit; refusals are answered in the room.
- * Returns whether a mail was queued.
+ * Composes one mail of a conversation (text, HTML, all attachments in one MIME message) and queues it: addresses of
+ * the school into the inbound queue, the others through the relay. Checks the school's policy and the sender's
+ * rate limit first. Answers the refusal, or null when queued. Must run in `tx`; throws what the attachments throw
+ * when that is not a refusal (AttachmentError `unreachable`).
  */
-export async function onConversationMessage(event: MatrixEvent, tx: Queryable, enqueue: Enqueue, book: AddressBook, matrix: AppserviceMatrix, env: OutgoingEnv): Promise<boolean> {
-  const conv = await conversationOf(tx, event.room_id);
-  if (conv === null || event.sender !== conv.localUser) return false;
-  const t = T[env.lang];
-  const from = book.addressOfUser(event.sender);
+export async function queueConversationMail(conv: Conversation, mail: ConversationMail, tx: Queryable, book: AddressBook, env: OutgoingEnv): Promise<Refusal | null> {
+  const from = book.addressOfUser(mail.sender);
   const me = from === null ? null : book.resolve(from);
-  if (from === null || me === null || me.kind !== "person") {
-    await refuse(enqueue, event.room_id, event.event_id, t.refused(t.noAddress));
-    return false;
-  }
-  const decision = canSend({ userId: event.sender, role: me.role }, conv.external, env.policy, env.mailDomain);
-  if (!decision.ok) {
-    await refuse(enqueue, event.room_id, event.event_id, t.refused(decision.user[env.lang]));
-    return false;
-  }
+  if (from === null || me === null || me.kind !== "person") return NO_ADDRESS;
+  const decision = canSend({ userId: mail.sender, role: me.role }, conv.external, env.policy, env.mailDomain);
+  if (!decision.ok) return decision.user;
   const now = Date.now();
-  const state = (await tx.query<{ window_start: string; count: number }>(`SELECT window_start, count FROM rate WHERE user_id = $1 FOR UPDATE`, [event.sender])).rows[0];
+  const state = (await tx.query<{ window_start: string; count: number }>(`SELECT window_start, count FROM rate WHERE user_id = $1 FOR UPDATE`, [mail.sender])).rows[0];
   const rl = rateLimit(state === undefined ? null : { windowStart: Number(state.window_start), count: state.count }, now, rateLimitFor(me.role, env.policy), RATE_WINDOW_MS);
   if (!rl.allowed || rl.state === null) {
     const mins = Math.ceil(rl.retryAfterMs / 60_000);
-    await refuse(enqueue, event.room_id, event.event_id, t.refused(env.lang === "de" ? `zu viele Mails in kurzer Zeit; wieder möglich in ${mins} Minuten.` : `too many mails in a short time; possible again in ${mins} minutes.`));
-    return false;
+    return { de: `zu viele Mails in kurzer Zeit; wieder möglich in ${mins} Minuten.`, en: `too many mails in a short time; possible again in ${mins} minutes.` };
   }
-  await tx.query(`INSERT INTO rate (user_id, window_start, count) VALUES ($1, $2, $3) ON CONFLICT (user_id) DO UPDATE SET window_start = $2, count = $3`, [event.sender, rl.state.windowStart, rl.state.count]);
-
-  const c = event.content;
-  const msgtype = String(c.msgtype ?? "m.text");
-  let text = typeof c.body === "string" ? c.body : "";
-  let html: string | undefined;
-  const attachments: { filename: string; contentType: string; content: Buffer }[] = [];
-  if ((msgtype === "m.file" || msgtype === "m.image" || msgtype === "m.video" || msgtype === "m.audio") && typeof c.url === "string") {
-    const data = await download(matrix, c.url, env.maxAttachmentBytes);
-    const name = typeof c.filename === "string" ? c.filename : text || "anhang";
-    if (data === null) {
-      await refuse(enqueue, event.room_id, event.event_id, t.refused(env.lang === "de" ? "der Anhang ist zu groß." : "the attachment is too large."));
-      return false;
-    }
-    attachments.push({ filename: name, contentType: String((c.info as { mimetype?: string } | undefined)?.mimetype ?? "application/octet-stream"), content: data });
-    text = env.lang === "de" ? `Anhang: ${name}` : `Attachment: ${name}`;
-  } else if (c.format === "org.matrix.custom.html" && typeof c.formatted_body === "string") {
-    html = toMatrixHtml(c.formatted_body, {});
-  }
-  const messageId = messageIdFor(event.event_id, env.mailDomain);
-  const references = await threadKeysOf(tx, event.room_id);
-  const subject = conv.lastMessageId === null ? conv.subject : /^(re|aw):/i.test(conv.subject) ? conv.subject : `Re: ${conv.subject}`;
-  const raw = await composeMail({
-    from: { address: from, name: me.displayName },
-    to: conv.external,
-    subject,
-    text,
-    ...(html === undefined ? {} : { html }),
-    ...(conv.lastMessageId === null ? {} : { inReplyTo: conv.lastMessageId }),
-    ...(references.length === 0 ? {} : { references }),
-    messageId,
-    date: new Date(event.origin_server_ts),
-    attachments,
-  });
+  await tx.query(`INSERT INTO rate (user_id, window_start, count) VALUES ($1, $2, $3) ON CONFLICT (user_id) DO UPDATE SET window_start = $2, count = $3`, [mail.sender, rl.state.windowStart, rl.state.count]);
   // Addresses of the school are delivered here (the inbound queue, as an authenticated sender);
   // only the others go through the relay.
   const local = conv.external.filter((a) => book.isLocal(a));
   const remote = conv.external.filter((a) => !book.isLocal(a));
   for (const a of local) {
-    const d = canReceive(book.resolve(a), { address: from, internalUserId: event.sender }, env.policy, me.role);
-    if (!d.ok) {
-      await refuse(enqueue, event.room_id, event.event_id, t.refused(d.user[env.lang]));
-      return false;
-    }
+    const d = canReceive(book.resolve(a), { address: from, internalUserId: mail.sender }, env.policy, me.role);
+    if (!d.ok) return d.user;
   }
+  let attachments: OutboundAttachment[];
+  try {
+    attachments = await mail.attachments();
+  } catch (e) {
+    if (e instanceof AttachmentError && e.problem !== "unreachable") return e.user;
+    throw e;
+  }
+
+  const messageId = messageIdFor(mail.eventId, env.mailDomain);
+  const references = await threadKeysOf(tx, conv.roomId);
+  const subject = conv.lastMessageId === null ? conv.subject : /^(re|aw):/i.test(conv.subject) ? conv.subject : `Re: ${conv.subject}`;
+  const raw = await composeMail({
+    from: { address: from, name: me.displayName },
+    to: conv.external,
+    subject,
+    text: mail.text,
+    ...(mail.html === undefined ? {} : { html: mail.html }),
+    ...(conv.lastMessageId === null ? {} : { inReplyTo: conv.lastMessageId }),
+    ...(references.length === 0 ? {} : { references }),
+    messageId,
+    date: new Date(mail.ts),
+    attachments,
+  });
   if (local.length > 0) {
     await tx.query(`INSERT INTO inbound (mail_from, rcpt_to, remote_ip, helo, auth, dmarc, raw, size) VALUES ($1, $2, '', 'matrix', $3, 'pass', $4, $5)`, [
       from,
       JSON.stringify(local),
-      JSON.stringify({ internal: event.sender }),
+      JSON.stringify({ internal: mail.sender }),
       raw,
       raw.length,
     ]);
   }
   if (remote.length > 0) {
     await enqueueOutbound(tx, {
-      cause: event.event_id,
-      roomId: event.room_id,
-      senderUser: event.sender,
+      cause: mail.eventId,
+      roomId: conv.roomId,
+      senderUser: mail.sender,
       messageId,
       // VERP: bounces name the message they belong to, signed so nobody can forge them.
       mailFrom: (id: number) => bounceAddress(id, env.mailDomain, env.verpSecret),
@@ -155,8 +152,57 @@ export async function onConversationMessage(event: MatrixEvent, tx: Queryable, e
       raw,
     });
   }
-  await addThreadKeys(tx, event.sender, event.room_id, [messageId]);
-  await tx.query(`UPDATE conversations SET last_message_id = $2 WHERE room_id = $1`, [event.room_id, messageId.toLowerCase()]);
+  await addThreadKeys(tx, mail.sender, conv.roomId, [messageId]);
+  await noteActivity(tx, conv.roomId, mail.ts, messageId);
+  return null;
+}
+
+/**
+ * A user's message in a conversation room becomes one mail to the conversation's outside party: its text (and
+ * HTML), with the files its `de.schulhof.mail.attachments` lists (the web client), or a lone `m.file`/`m.image`
+ * as an attachment of its own (other Matrix clients). Refusals are answered in the room. Returns whether a mail
+ * was queued. A homeserver that cannot give the files is a passing failure: the event is handled again later.
+ */
+export async function onConversationMessage(event: MatrixEvent, tx: Queryable, enqueue: Enqueue, book: AddressBook, matrix: AppserviceMatrix, env: OutgoingEnv): Promise<boolean> {
+  const conv = await conversationOf(tx, event.room_id);
+  if (conv === null || event.sender !== conv.localUser) return false;
+  const c = event.content;
+  const msgtype = String(c.msgtype ?? "m.text");
+  let text = typeof c.body === "string" ? c.body : "";
+  let html: string | undefined;
+  let refs: AttachmentRef[];
+  try {
+    if (FILE_TYPES.has(msgtype) && typeof c.url === "string") {
+      const name = typeof c.filename === "string" && c.filename !== "" ? c.filename : text || "anhang";
+      const type = (c.info as { mimetype?: unknown } | undefined)?.mimetype;
+      refs = [{ mxc: c.url, name, ...(typeof type === "string" ? { type } : {}) }];
+      text = env.lang === "de" ? `Anhang: ${sanitizeFilename(name)}` : `Attachment: ${sanitizeFilename(name)}`;
+    } else {
+      refs = attachmentRefsOf(c) ?? [];
+      if (c.format === "org.matrix.custom.html" && typeof c.formatted_body === "string") html = toMatrixHtml(c.formatted_body, {});
+    }
+  } catch (e) {
+    if (!(e instanceof AttachmentError)) throw e;
+    await refuse(enqueue, event.room_id, event.event_id, T[env.lang].refused(e.user[env.lang]));
+    return false;
+  }
+  let refusal: Refusal | null;
+  try {
+    refusal = await queueConversationMail(
+      conv,
+      { eventId: event.event_id, sender: event.sender, ts: event.origin_server_ts, text, ...(html === undefined ? {} : { html }), attachments: () => fetchAttachments(refs, matrix.identity, env.maxAttachmentBytes) },
+      tx,
+      book,
+      env,
+    );
+  } catch (e) {
+    if (e instanceof AttachmentError) throw new RetryableError(e.message, e);
+    throw e;
+  }
+  if (refusal !== null) {
+    await refuse(enqueue, event.room_id, event.event_id, T[env.lang].refused(refusal[env.lang]));
+    return false;
+  }
   return true;
 }
 
@@ -178,6 +224,15 @@ export async function onMailCommand(event: MatrixEvent, tx: Queryable, enqueue: 
   return startConversation(tx, enqueue, book, matrix, env, { user: event.sender, to: address, subject, seed: event.event_id, replyIn: { roomId: event.room_id, eventId: event.event_id } });
 }
 
+/** Why `user` may not open a conversation with `to` (no address of their own, the school's rules), or null. */
+export function startRefusal(book: AddressBook, env: OutgoingEnv, user: string, to: string): Refusal | null {
+  const from = book.addressOfUser(user);
+  const me = from === null ? null : book.resolve(from);
+  if (me === null || me.kind !== "person") return NO_ADDRESS;
+  const decision = canSend({ userId: user, role: me.role }, [to], env.policy, env.mailDomain);
+  return decision.ok ? null : decision.user;
+}
+
 /** Opens a conversation with one outside (or school) address; used by `!mail` and the API. */
 export async function startConversation(
   tx: Queryable,
@@ -188,15 +243,9 @@ export async function startConversation(
   opts: { user: string; to: string; subject: string; seed: string; replyIn: { roomId: string; eventId: string } | null },
 ): Promise<string | null> {
   const t = T[env.lang];
-  const from = book.addressOfUser(opts.user);
-  const me = from === null ? null : book.resolve(from);
-  if (me === null || me.kind !== "person") {
-    if (opts.replyIn !== null) await refuse(enqueue, opts.replyIn.roomId, opts.replyIn.eventId, t.refused(t.noAddress));
-    return null;
-  }
-  const decision = canSend({ userId: opts.user, role: me.role }, [opts.to], env.policy, env.mailDomain);
-  if (!decision.ok) {
-    if (opts.replyIn !== null) await refuse(enqueue, opts.replyIn.roomId, opts.replyIn.eventId, t.refused(decision.user[env.lang]));
+  const refusal = startRefusal(book, env, opts.user, opts.to);
+  if (refusal !== null) {
+    if (opts.replyIn !== null) await refuse(enqueue, opts.replyIn.roomId, opts.replyIn.eventId, t.refused(refusal[env.lang]));
     return null;
   }
   const puppet = await ensurePuppet(tx, matrix, env.serverName, opts.to, "");

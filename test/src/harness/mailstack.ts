@@ -8,6 +8,7 @@ import { join } from "node:path";
 import { stringify } from "yaml";
 import { ensureSystemAdmin, generateSchool, REPO_ROOT, runSynapse, SchoolFileSchema, type GeneratedSchool, type RunningSynapse } from "@schulhof/homeserver-config";
 import { startDemoOutbox } from "@schulhof/cli";
+import { issueSession } from "@schulhof/core";
 import { testEnv } from "./env.ts";
 import { databaseUrl, pgQuery } from "./pg.ts";
 import { freePort, waitForHttp } from "./ports.ts";
@@ -26,6 +27,12 @@ export interface MailUser {
 
 export interface MailStack {
   user(localpart: string): Promise<MailUser>;
+  /**
+   * The password of `localpart`'s letter, for a login through the web client. The first-login reminder is cleared
+   * (as the client does once a person has chosen their own password), so the UI opens the app rather than the
+   * password change.
+   */
+  password(localpart: string): Promise<string>;
   gen: GeneratedSchool;
   dataDir: string;
   domain: string;
@@ -34,6 +41,8 @@ export interface MailStack {
   smtpPort: number;
   schoolPort: number;
   mailPort: number;
+  /** The web client's port that the school's `.well-known` names (`webPort` of the options; 8080 without). */
+  webPort: number;
   /** The outside domain's DKIM key, to sign mail the way its server would. */
   outsideKey: string;
   /** The school's DKIM record, to verify what the bridge sent. */
@@ -68,8 +77,17 @@ async function kill(child: ChildProcess | null): Promise<void> {
   await exited;
 }
 
+/** Options of the stack. */
+export interface MailStackOptions {
+  /**
+   * The port the test's web server will serve the client on: the generated `.well-known` then names
+   * `http://127.0.0.1:<webPort>` as the feature APIs' address, so the client finds the bridge there.
+   */
+  webPort?: number;
+}
+
 /** Starts the stack and imports `roster` (semicolon CSV as the school office exports it). */
-export async function startMailStack(name: string, roster: string, policy: Record<string, unknown> = {}): Promise<MailStack> {
+export async function startMailStack(name: string, roster: string, policy: Record<string, unknown> = {}, opts: MailStackOptions = {}): Promise<MailStack> {
   const dataDir = mkdtempSync(join(tmpdir(), `schulhof-mail-${name}-`));
   const [hsPort, schoolPort, mailPort, smtpPort, relayPort, hwPort, calPort] = await Promise.all([freePort(), freePort(), freePort(), freePort(), freePort(), freePort(), freePort()]);
   const dbName = `mail_${name}_${Date.now()}`;
@@ -89,6 +107,7 @@ export async function startMailStack(name: string, roster: string, policy: Recor
     appservices: { school: { port: schoolPort }, homework: { port: hwPort, enabled: false }, calendar: { port: calPort, enabled: false }, mail: { port: mailPort } },
     database: { kind: "postgres", url: databaseUrl(testEnv().pgUrl, dbName) },
     mail: { smtp_port: smtpPort, relay: { host: "127.0.0.1", port: relayPort }, policy, dns },
+    ...(opts.webPort === undefined ? {} : { web: { bind: "127.0.0.1", port: opts.webPort } }),
   });
   writeFileSync(join(dataDir, "school.yaml"), stringify(school));
   const gen = generateSchool(school, dataDir);
@@ -109,14 +128,28 @@ export async function startMailStack(name: string, roster: string, policy: Recor
   if (!last.includes('"report"')) throw new Error(`roster import failed: ${last}`);
   const letters = (JSON.parse(last) as { report: { letters: { localpart: string; userId: string; password: string }[] } }).report.letters;
   const schoolKey = gen.secrets.mail_dkim_private_key;
+  const letter = (localpart: string): { localpart: string; userId: string; password: string } => {
+    const l = letters.find((x) => x.localpart === localpart);
+    if (l === undefined) throw new Error(`no letter for ${localpart}`);
+    return l;
+  };
   return {
     gen,
     dataDir,
     domain,
     serverName: domain,
+    async password(localpart: string): Promise<string> {
+      const l = letter(localpart);
+      // The school API's sessions share the school's session secret.
+      const res = await fetch(`http://127.0.0.1:${schoolPort}/_schulhof/school/v1/me/password-changed`, {
+        method: "POST",
+        headers: { authorization: `Bearer ${issueSession(l.userId, gen.secrets.session_secret).token}` },
+      });
+      if (!res.ok) throw new Error(`clearing the first-login reminder of ${localpart}: ${res.status} ${await res.text()}`);
+      return l.password;
+    },
     async user(localpart: string): Promise<MailUser> {
-      const l = letters.find((x) => x.localpart === localpart);
-      if (l === undefined) throw new Error(`no letter for ${localpart}`);
+      const l = letter(localpart);
       const r = await fetch(`${synapse.url}/_matrix/client/v3/login`, {
         method: "POST",
         headers: { "content-type": "application/json" },
@@ -150,6 +183,7 @@ export async function startMailStack(name: string, roster: string, policy: Recor
     smtpPort,
     schoolPort,
     mailPort,
+    webPort: school.web.port,
     outsideKey: outside,
     schoolDkimRecord: `v=DKIM1; k=rsa; p=${spkiBase64(schoolKey)}`,
     dns,

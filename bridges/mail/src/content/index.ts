@@ -33,4 +33,4 @@ export {
   type AddressListResult,
 } from "./compose.ts";
 export { parseBounce, type BounceInfo, type BounceRecipient } from "./dsn.ts";
-export { sanitizeFilename, normaliseMessageId, escapeHtml, FALLBACK_FILENAME, type BilingualText } from "./util.ts";
+export { sanitizeFilename, normaliseMessageId, escapeHtml, cleanContentType, FALLBACK_FILENAME, type BilingualText } from "./util.ts";

@@ -80,17 +80,20 @@ export const FALLBACK_FILENAME = "anhang.bin";
 const MAX_FILENAME_LENGTH = 200;
 
 /**
- * Makes an untrusted attachment file name safe to store and show: only the last path segment is
- * kept (no "/" or "\"), control/format characters and bidi overrides are removed, characters that
- * are invalid on Windows become "_", leading dots are removed, the length is capped at 200 code
- * points (keeping a short extension). Falls back to "anhang.bin".
+ * Makes an untrusted attachment file name safe to store, mail and show, keeping it as close to the
+ * original as that allows (docs/mail.md, "File names"): Unicode NFC; control and format characters
+ * (bidi overrides, zero-width characters; the emoji joiner U+200D stays) removed; only the last path
+ * segment kept (no slash or backslash); whitespace runs become one space; leading dots and spaces and
+ * trailing dots and spaces removed (no hidden files, no "..", Windows would drop them anyway);
+ * at most 200 code points (a short extension is kept). Every other character stays, punctuation
+ * such as `<>:"|?*'` included: nodemailer encodes names in RFC 2231/2047 and mailparser decodes
+ * them back unchanged, and clients show names as text. Falls back to "anhang.bin".
  */
 export function sanitizeFilename(name: unknown, fallback = FALLBACK_FILENAME): string {
   if (typeof name !== "string") return fallback;
-  let s = name.normalize("NFC").replace(/[\p{Cc}\p{Cf}]/gu, "");
+  let s = name.normalize("NFC").replace(/(?!\u200D)[\p{Cc}\p{Cf}]/gu, "");
   s = s.split(/[\\/]/).pop() ?? "";
   s = s
-    .replace(/[<>:"|?*]/g, "_")
     .replace(/\s+/g, " ")
     .replace(/^[.\s]+/, "")
     .replace(/[.\s]+$/, "");

@@ -95,4 +95,17 @@ CREATE TABLE delivered_ids (
   PRIMARY KEY (local_user, message_id)
 )`,
   },
+  {
+    version: 3,
+    name: "last activity of conversations",
+    // The inbox's order and paging: when the newest mail of the conversation came in or went out (ms since 1970).
+    sql: `
+ALTER TABLE conversations ADD COLUMN last_activity BIGINT NOT NULL DEFAULT 0;
+UPDATE conversations c SET last_activity = GREATEST(
+  (EXTRACT(EPOCH FROM c.created_at) * 1000)::BIGINT,
+  COALESCE((SELECT MAX((EXTRACT(EPOCH FROM i.received_at) * 1000)::BIGINT) FROM deliveries d JOIN inbound i ON i.id = d.inbound_id WHERE d.room_id = c.room_id), 0),
+  COALESCE((SELECT MAX((EXTRACT(EPOCH FROM o.created_at) * 1000)::BIGINT) FROM outbound o WHERE o.room_id = c.room_id), 0)
+);
+CREATE INDEX conversations_by_activity ON conversations (local_user, last_activity DESC, room_id DESC)`,
+  },
 ];

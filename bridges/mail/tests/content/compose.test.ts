@@ -74,6 +74,17 @@ describe("composeMail", () => {
     assert.ok(!/[^\r]\n/.test(raw.toString("latin1")), "only CRLF line endings");
   });
 
+  it("keeps attachment names with punctuation and Unicode through composing and parsing, in 7-bit headers", async () => {
+    const names = ['Plan <img src=x onerror="window.__pwned=1">.txt', "Zeugnis „Müller“ (2026): 1/2?*.pdf", "a;b=c, 'd'.txt", "日本語 ✓.png"];
+    const raw = await composeMail({ ...base, attachments: names.map((filename) => ({ filename, contentType: "text/plain", content: Buffer.from(filename) })) });
+    assert.ok(!/[\x80-\xff]/.test(headerLines(raw).join("\n")), "headers must be 7-bit");
+    const mail = await parseMail(raw);
+    // A slash is a path separator: only the part after it stays.
+    assert.deepEqual(mail.attachments.map((a) => a.filename), [names[0], "2?*.pdf", names[2], names[3]]);
+    const parsed = await simpleParser(raw);
+    assert.deepEqual(parsed.attachments.map((a) => a.filename), [names[0], "2?*.pdf", names[2], names[3]]);
+  });
+
   it("refuses invalid senders, recipients, Message-IDs and dates with bilingual errors", async () => {
     const cases: Array<[Partial<ComposeInput>, RegExp]> = [
       [{ to: ["Eltern <eltern@familie.example>"] }, /Ungültige Adresse.*invalid address/],

@@ -253,6 +253,8 @@ describe("parseMail: attachments", () => {
       'filename=".."',
       'filename=""',
       'filename="Zeugnis: 1?*.pdf"',
+      "filename*=utf-8''Plan%20%3Cimg%20src%3Dx%20onerror%3D%22window.__pwned%3D1%22%3E.txt",
+      "filename*=utf-8''%E2%80%8B.%E2%80%8Bbashrc%20%F0%9F%91%A8%E2%80%8D%F0%9F%91%A9%20%C3%84rger%20%E2%80%B9%C2%AB%E2%80%BA.txt%20.",
     ];
     const body = multipart(
       "b",
@@ -268,7 +270,11 @@ describe("parseMail: attachments", () => {
     assert.ok(got[3]?.endsWith(".pdf"));
     assert.equal(got[4], "anhang.bin");
     assert.equal(got[5], "anhang.bin");
-    assert.equal(got[6], "Zeugnis_ 1__.pdf");
+    // Punctuation and Unicode stay: the name is as close to the original as is safe (docs/mail.md, "File names").
+    assert.equal(got[6], "Zeugnis: 1?*.pdf");
+    assert.equal(got[7], 'Plan <img src=x onerror="window.__pwned=1">.txt');
+    // Zero-width characters go, a leading dot goes, the emoji joiner stays.
+    assert.equal(got[8], "bashrc 👨\u200D👩 Ärger ‹«›.txt");
     for (const name of got) assert.doesNotMatch(name ?? "", /[/\\\p{Cc}\u202E]/u);
   });
 

@@ -54,6 +54,11 @@ export type MailItem =
 
 const FILE_TYPES = new Set(["m.file", "m.image", "m.video", "m.audio"]);
 
+/** The files of a mail written in the room, in its `m.text` (uploaded first; the bridge mails them with the text). */
+export const ATTACHMENTS_KEY = "de.schulhof.mail.attachments";
+/** In the bridge's notice that shows a mail written through its API: `{by, text, attachments}`. */
+export const SENT_KEY = "de.schulhof.mail.sent";
+
 const str = (v: unknown): string | null => (typeof v === "string" ? v : null);
 
 function person(v: unknown): MailPerson | null {
@@ -78,19 +83,44 @@ function attachmentOf(e: RawEvent): MailAttachment | null {
   };
 }
 
+/** The attachments an event lists (`[{mxc, name, type?, size?}]`); entries without an `mxc://` URI are left out. */
+function listedAttachments(eventId: string, v: unknown): MailAttachment[] {
+  if (!Array.isArray(v)) return [];
+  return v.flatMap((a: unknown, i): MailAttachment[] => {
+    if (typeof a !== "object" || a === null) return [];
+    const r = a as Record<string, unknown>;
+    const mxc = str(r.mxc);
+    if (mxc === null || !mxc.startsWith("mxc://")) return [];
+    const size = typeof r.size === "number" && Number.isFinite(r.size) ? r.size : null;
+    return [{ eventId: `${eventId}#${i}`, name: str(r.name) ?? "", mxc, size, mimetype: str(r.type) }];
+  });
+}
+
+/** The mail the bridge's notice shows as the user's own (a new mail written through the API), or null. */
+function sentThroughApi(e: RawEvent, me: string, bridge: string | null): MailItem | null {
+  if (bridge === null || e.sender !== bridge) return null;
+  const sent = e.content[SENT_KEY];
+  if (typeof sent !== "object" || sent === null) return null;
+  const s = sent as Record<string, unknown>;
+  if (s.by !== me) return null;
+  return mailItem({ ...e, sender: me, content: {} }, me, str(s.text) ?? "", listedAttachments(e.eventId, s.attachments));
+}
+
 /**
- * The conversation's items: each `m.text` is a mail; files that follow a mail of the same sender are its attachments
- * (the bridge sends them as separate events right after the text), other files become a mail of their own;
- * `m.notice` (the bridge's confirmations and refusals) are notices. Other events are left out.
+ * The conversation's items: each `m.text` is a mail, with the files it lists; files that follow a mail of the same
+ * sender are its attachments (the bridge sends them as separate events right after the text), other files become a
+ * mail of their own; the notice of `bridge` (the sender of the conversation's state) about a mail the user wrote
+ * through its API is that mail; other `m.notice` (the bridge's confirmations and refusals) are notices. Other events
+ * are left out.
  */
-export function mailItems(events: readonly RawEvent[], me: string): MailItem[] {
+export function mailItems(events: readonly RawEvent[], me: string, bridge: string | null = null): MailItem[] {
   const items: MailItem[] = [];
   for (const e of events) {
     if (e.type !== "m.room.message") continue;
     const msgtype = str(e.content.msgtype) ?? "";
     const body = str(e.content.body) ?? "";
     if (msgtype === "m.notice") {
-      items.push({ kind: "notice", eventId: e.eventId, sender: e.sender, ts: e.ts, text: body });
+      items.push(sentThroughApi(e, me, bridge) ?? { kind: "notice", eventId: e.eventId, sender: e.sender, ts: e.ts, text: body });
       continue;
     }
     if (FILE_TYPES.has(msgtype)) {
@@ -105,7 +135,7 @@ export function mailItems(events: readonly RawEvent[], me: string): MailItem[] {
       continue;
     }
     if (msgtype !== "m.text" && msgtype !== "m.emote") continue;
-    items.push(mailItem(e, me, body, []));
+    items.push(mailItem(e, me, body, listedAttachments(e.eventId, e.content[ATTACHMENTS_KEY])));
   }
   return items;
 }

@@ -1,6 +1,7 @@
-// Attachments: upload to the homeserver's media repository with progress and send as a file event; download with the session.
+// Attachments: upload to the homeserver's media repository with progress (the bridge mails them); download with the session.
 import type { MatrixClient } from "matrix-js-sdk";
 import { ApiError } from "../../lib/errors.ts";
+import type { AttachmentRef } from "./mail-api.ts";
 
 /** How far one upload is, for a progress bar. */
 export interface UploadProgress {
@@ -9,20 +10,19 @@ export interface UploadProgress {
 }
 
 /**
- * Uploads `file` and sends it into the room as an `m.file` (`m.image` for pictures); the bridge mails it as an
- * attachment. `onProgress` is called while the bytes go out. Rejects when the upload or the send fails.
+ * Uploads `file` to the homeserver's media repository and answers what a mail names it by; the bridge downloads it
+ * from there and mails it with the text. `onProgress` is called while the bytes go out. Rejects when the upload fails.
  */
-export async function sendAttachment(client: MatrixClient, roomId: string, file: File, onProgress: (p: UploadProgress) => void): Promise<void> {
-  const mimetype = file.type === "" ? "application/octet-stream" : file.type;
-  const { content_uri: url } = await client.uploadContent(file, {
+export async function uploadFile(client: MatrixClient, file: File, onProgress: (p: UploadProgress) => void): Promise<AttachmentRef> {
+  const type = file.type === "" ? "application/octet-stream" : file.type;
+  const { content_uri: mxc } = await client.uploadContent(file, {
     name: file.name,
-    type: mimetype,
+    type,
     includeFilename: true,
     progressHandler: (p) => onProgress({ loaded: p.loaded, total: p.total > 0 ? p.total : file.size }),
   });
   onProgress({ loaded: file.size, total: file.size });
-  const msgtype = mimetype.startsWith("image/") ? "m.image" : "m.file";
-  await client.sendMessage(roomId, { msgtype, body: file.name, filename: file.name, url, info: { mimetype, size: file.size } } as never);
+  return { mxc, name: file.name === "" ? "anhang" : file.name, type, size: file.size };
 }
 
 /** Fetches an attachment from the media repository with the user's access token (authenticated media). */

@@ -69,6 +69,11 @@ export function conversationAddresses(room: Room): string[] {
   return Array.isArray(external) ? external.filter((a): a is string => typeof a === "string") : [];
 }
 
+/** The bridge that made the conversation (the sender of its state event), or null when the client does not know it. */
+export function conversationBridge(room: Room): string | null {
+  return room.currentState.getStateEvents(CONVERSATION_STATE, "")?.getSender() ?? null;
+}
+
 /** Whether the user is (or was invited) in the room: the mail page joins invitations when they are opened. */
 export function isMember(room: Room | null): boolean {
   const m = room?.getMyMembership();

@@ -69,6 +69,14 @@ export function formatBytes(bytes: number, locale: string): string {
   return new Intl.NumberFormat(locale, { style: "unit", unit: units[unit], unitDisplay: "short", maximumFractionDigits: value < 10 && unit > 0 ? 1 : 0 }).format(value);
 }
 
+/**
+ * A size limit of the bridge in megabytes as the school configures it (`max_message_mb`, 1 MB = 1,048,576 bytes), so
+ * the number matches what the bridge's refusals say.
+ */
+export function formatLimit(bytes: number, locale: string): string {
+  return new Intl.NumberFormat(locale, { style: "unit", unit: "megabyte", unitDisplay: "short", maximumFractionDigits: 1 }).format(Math.max(0, bytes) / 1_048_576);
+}
+
 /** A short preview of a mail text: the first non-quoted words, at most `max` characters, on one line. */
 export function previewOf(text: string, max = 120): string {
   const own = splitQuoted(mailBodyText(text))

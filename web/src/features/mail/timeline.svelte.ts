@@ -2,7 +2,7 @@
 import { ClientEvent, EventType, RoomEvent, type MatrixClient, type MatrixEvent, type Room } from "matrix-js-sdk";
 import { log } from "../../lib/log.ts";
 import { mailItems, type MailItem } from "./items.ts";
-import { joinAndWait, lastIncoming, rawEvent, roomEvents } from "./rooms.ts";
+import { conversationBridge, joinAndWait, lastIncoming, rawEvent, roomEvents } from "./rooms.ts";
 
 /** A thread longer than this is loaded on request ("Ältere laden"), not at once. */
 const LOAD_AT_OPEN = 200;
@@ -112,7 +112,7 @@ export class ConversationTimeline {
       this.refreshQueued = false;
       const room = this.room;
       if (room === null || this.disposed) return;
-      this.items = mailItems(roomEvents(room).map(rawEvent), this.me);
+      this.items = mailItems(roomEvents(room).map(rawEvent), this.me, conversationBridge(room));
       this.hasOlder = hasOlderEvents(room);
       if (this.phase === "ready") this.markRead();
     });

@@ -114,6 +114,10 @@ export interface paths {
                         "application/json": {
                             /** @example anna.schmidt@schule.example */
                             address: string | null;
+                            /** @description all attachments of one mail together, at most (the school's max_message_mb) */
+                            max_attachment_bytes: number;
+                            /** @description most attachments of one mail */
+                            max_attachments: number;
                         };
                     };
                 };
@@ -136,7 +140,62 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** The user's mail conversations, newest first (at most 500) */
+        /** The user's mail conversations, newest activity first, a page at a time */
+        get: {
+            parameters: {
+                query?: {
+                    limit?: number;
+                    /** @description next_cursor of the page before */
+                    cursor?: string;
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description One page. Keyset paging: a conversation that gets new mail while the client pages moves to the front and is seen on the next read of the first page. */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            conversations: components["schemas"]["Conversation"][];
+                            /** @description null on the last page */
+                            next_cursor: string | null;
+                        };
+                    };
+                };
+                /** @description A limit out of range or a cursor that is not the bridge's (M_INVALID_PARAM) */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                401: components["responses"]["Unauthorized"];
+                500: components["responses"]["Internal"];
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/policy": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The school's mail policy, read-only, for school admins (role admin in the school's directory) */
         get: {
             parameters: {
                 query?: never;
@@ -146,18 +205,29 @@ export interface paths {
             };
             requestBody?: never;
             responses: {
-                /** @description Conversations */
+                /** @description The policy and the school's mail domain */
                 200: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
                         "application/json": {
-                            conversations: components["schemas"]["Conversation"][];
+                            /** @example schule.example */
+                            mail_domain: string;
+                            policy: components["schemas"]["MailPolicy"];
                         };
                     };
                 };
                 401: components["responses"]["Unauthorized"];
+                /** @description Not a school admin (SCHULHOF_MAIL_NOT_ADMIN) */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
                 500: components["responses"]["Internal"];
             };
         };
@@ -178,7 +248,10 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Write a new mail; it opens a conversation room with the recipient and is sent from there */
+        /**
+         * Write a new mail with its attachments; it opens a conversation room with the recipient and goes out as one mail
+         * @description The text and every attachment leave as one MIME message. The bridge reads the attachments from the homeserver's media repository before anything else happens; then it opens the room, queues the mail, and posts a notice into the room that shows the mail (`de.schulhof.mail.sent`: `by`, `text`, `attachments` as SentAttachment).
+         */
         post: {
             parameters: {
                 query?: never;
@@ -194,6 +267,7 @@ export interface paths {
                         /** @description trimmed; line breaks become spaces */
                         subject: string;
                         text: string;
+                        attachments?: components["schemas"]["AttachmentRef"][];
                     };
                 };
             };
@@ -209,7 +283,7 @@ export interface paths {
                         };
                     };
                 };
-                /** @description Missing or invalid to, subject or text (M_BAD_JSON); a body that is not JSON gets Express's default error page (text/html) */
+                /** @description Missing or invalid to, subject, text or attachment fields (M_BAD_JSON); more than 20 attachments, an attachment that is not an mxc URI or is one of another server (M_INVALID_PARAM, SCHULHOF_MAIL_ATTACHMENT_FOREIGN); an attachment the homeserver does not have (M_NOT_FOUND, SCHULHOF_MAIL_ATTACHMENT_MISSING). A body that is not JSON gets Express's default error page (text/html). */
                 400: {
                     headers: {
                         [name: string]: unknown;
@@ -220,7 +294,7 @@ export interface paths {
                     };
                 };
                 401: components["responses"]["Unauthorized"];
-                /** @description Refused (SCHULHOF_MAIL_REFUSED): the user has no address, the school's rules forbid the mail, or the address is invalid */
+                /** @description Refused (SCHULHOF_MAIL_REFUSED): the user has no address, the school's rules forbid the mail, the address is invalid, or the rate limit is reached; the error says which */
                 403: {
                     headers: {
                         [name: string]: unknown;
@@ -229,16 +303,26 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Body larger than 256 kB (Express's default error page, not JSON) */
+                /** @description The attachments together are larger than the school's max_message_mb (M_TOO_LARGE, JSON); a body larger than 256 kB gets Express's default error page (text/html) */
                 413: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
+                        "application/json": components["schemas"]["Error"];
                         "text/html": string;
                     };
                 };
                 500: components["responses"]["Internal"];
+                /** @description The homeserver's media repository could not be read (SCHULHOF_MAIL_ATTACHMENT_UNREACHABLE); try again */
+                502: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
             };
         };
         delete?: never;
@@ -279,6 +363,61 @@ export interface components {
             /** @description the outside (or other school) addresses, lower case */
             with: string[];
             subject: string;
+            /** @description When the newest mail of the conversation came in (accepted by the bridge's SMTP server) or went out (written), in milliseconds since the epoch; the conversation's creation before its first mail. Whether it is unread is not known to the bridge (it sees no read receipts): the client decides that from the room's read markers. */
+            last_activity: number;
+        };
+        /** @description A file the client uploaded to the school's homeserver first (`POST /_matrix/media/v3/upload`). The bridge downloads it with its own token; only media of the school's own server. Name and type are untrusted: the name is made safe as docs/mail.md ("File names") says, a type that is not a valid MIME type becomes application/octet-stream. */
+        AttachmentRef: {
+            /** @example mxc://schule.example/AbCdEf123 */
+            mxc: string;
+            /** @example Elternbrief.pdf */
+            name: string;
+            /** @example application/pdf */
+            type?: string;
+            /** @description the client's word for the size; only an early refusal uses it, the bridge measures */
+            size?: number;
+        };
+        SentAttachment: {
+            mxc: string;
+            /** @description the name as mailed */
+            name: string;
+            type: string;
+            /** @description bytes */
+            size: number;
+        };
+        /** @description The school's `mail.policy` from school.yaml with every default filled in (docs/mail-addresses.md#policy). */
+        MailPolicy: {
+            /**
+             * @description students' mail outside the school: none, to the allowlist's domains only, anywhere
+             * @enum {string}
+             */
+            students_outbound: "off" | "allowlist" | "on";
+            /** @description outside domains (example.org, or *.example.org for its subdomains) students may exchange mail with */
+            outbound_allowlist: string[];
+            /** @description whether anyone outside may write to students (else only the allowlist's domains, with DMARC pass) */
+            inbound_external_to_students: boolean;
+            /**
+             * @description outside mail failing DMARC: delivered with a warning, or refused
+             * @enum {string}
+             */
+            dmarc_fail: "mark" | "reject";
+            rate_limit: {
+                students_per_hour: number;
+                /** @description also for admins */
+                teachers_per_hour: number;
+            };
+            /** @description largest message received, and all attachments of a sent mail together, in MiB */
+            max_message_mb: number;
+            max_recipients: number;
+            /** @description who may write to a group address: members (of the room), teachers, school (anyone of the school), anyone */
+            group_senders: {
+                /** @enum {string} */
+                class: "members" | "teachers" | "school" | "anyone";
+                /** @enum {string} */
+                course: "members" | "teachers" | "school" | "anyone";
+                /** @enum {string} */
+                teachers: "members" | "teachers" | "school" | "anyone";
+            };
         };
     };
     responses: {
