@@ -250,6 +250,30 @@ describe("web client: mail", { concurrency: false }, () => {
     await checkPage(page, "the new conversation", "mail-sent");
   });
 
+  it("shows the school admin the mail rules in the Verwaltung, and the teacher is refused them by the API", async () => {
+    const admin = await newPersonPage(browser!, "admin", webUrl);
+    try {
+      await loginThroughUi(admin.page, webUrl, { localpart: "birgit.schaefer", password: await stack.password("birgit.schaefer") });
+      await admin.page.goto(`${webUrl}/#/admin/settings`);
+      await admin.page.getByRole("heading", { name: "Mail-Regeln" }).waitFor({ timeout: 30_000 });
+      await admin.page.getByText(`@${stack.domain}`).waitFor({ timeout: 30_000 });
+      await admin.page.getByText("Schüler:innen schreiben nach außen").waitFor();
+      await checkPage(admin.page, "the mail rules of the school", "admin-mail-policy");
+    } finally {
+      await admin.context.close();
+    }
+    // The teacher's session asks the API directly: refused.
+    const status = await page.evaluate(async (base) => {
+      const stored = JSON.parse(localStorage.getItem("schulhof.session") ?? "null") as { accessToken?: string; userId?: string } | null;
+      if (stored?.accessToken === undefined || stored.userId === undefined) return -1;
+      const hs = JSON.parse(await (await fetch("/.well-known/matrix/client")).text())["m.homeserver"].base_url as string;
+      const openid = await (await fetch(`${hs}/_matrix/client/v3/user/${encodeURIComponent(stored.userId)}/openid/request_token`, { method: "POST", headers: { authorization: `Bearer ${stored.accessToken}`, "content-type": "application/json" }, body: "{}" })).json();
+      const ex = (await (await fetch(`${base}/_schulhof/mail/v1/openid/exchange`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ openid_token: openid }) })).json()) as { token: string };
+      return (await fetch(`${base}/_schulhof/mail/v1/policy`, { headers: { authorization: `Bearer ${ex.token}` } })).status;
+    }, webUrl);
+    assert.equal(status, 403);
+  });
+
   it("keeps the inbox readable in English and the dark theme", async () => {
     await page.getByRole("button", { name: "English", exact: true }).click();
     await page.getByRole("button", { name: "Dark theme", exact: true }).click();
