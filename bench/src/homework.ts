@@ -2,7 +2,7 @@
 import { randomBytes } from "node:crypto";
 import pg from "pg";
 import { cpuSeconds, peakRssMiB, printTable } from "./proc.ts";
-import { percentile, startBenchStack } from "./stack.ts";
+import { matrixCall, percentile, startBenchStack } from "./stack.ts";
 
 const STUDENTS = Number(process.env.BENCH_STUDENTS ?? 1000);
 const COURSES = Number(process.env.BENCH_COURSES ?? 30);
@@ -30,22 +30,7 @@ const server = stack.gen.school.homeserver.server_name;
 const bot = `@hausaufgaben:${server}`;
 let exit = 0;
 try {
-  const call = async (token: string, method: string, path: string, body?: unknown, raw?: Buffer): Promise<Record<string, unknown>> => {
-    for (let attempt = 0; ; attempt++) {
-      const res = await fetch(`${hs}${path}`, {
-        method,
-        headers: { authorization: `Bearer ${token}`, "content-type": raw === undefined ? "application/json" : "application/octet-stream" },
-        body: raw ?? (body === undefined ? undefined : JSON.stringify(body)),
-      });
-      const json = (await res.json()) as Record<string, unknown>;
-      if (res.status === 429 && attempt < 20) {
-        await new Promise((r) => setTimeout(r, Number(json.retry_after_ms ?? 500)));
-        continue;
-      }
-      if (!res.ok) throw new Error(`${method} ${path}: ${res.status} ${JSON.stringify(json)}`);
-      return json;
-    }
-  };
+  const call = (token: string, method: string, path: string, body?: unknown, raw?: Buffer): Promise<Record<string, unknown>> => matrixCall(hs, token, method, path, body, raw);
   // People: created without a password (no hashing), signed in through the admin API.
   say(`creating ${STUDENTS} students and ${COURSES} teachers …`);
   const mk = async (localpart: string): Promise<{ id: string; token: string }> => {

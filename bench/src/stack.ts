@@ -70,6 +70,24 @@ export async function startBenchStack(name: string, overrides: Record<string, un
   };
 }
 
+/** One client-server API call as `token`, waiting out 429s (up to 30 times); throws on any other error answer. */
+export async function matrixCall(hs: string, token: string, method: string, path: string, body?: unknown, raw?: Buffer): Promise<Record<string, unknown>> {
+  for (let attempt = 0; ; attempt++) {
+    const res = await fetch(`${hs}${path}`, {
+      method,
+      headers: { authorization: `Bearer ${token}`, "content-type": raw === undefined ? "application/json" : "application/octet-stream" },
+      body: raw ?? (body === undefined ? undefined : JSON.stringify(body)),
+    });
+    const json = (await res.json()) as Record<string, unknown>;
+    if (res.status === 429 && attempt < 30) {
+      await new Promise((r) => setTimeout(r, Number(json.retry_after_ms ?? 500)));
+      continue;
+    }
+    if (!res.ok) throw new Error(`${method} ${path}: ${res.status} ${JSON.stringify(json)}`);
+    return json;
+  }
+}
+
 /** Percentile of sorted numbers (nearest rank). */
 export function percentile(sorted: number[], p: number): number {
   if (sorted.length === 0) return 0;

@@ -10,7 +10,7 @@ import { chromium, type Browser, type Page } from "playwright-core";
 import { startWebServer, WEB_DIST } from "@schulhof/web";
 import { freePort } from "@schulhof/test";
 import { printTable } from "./proc.ts";
-import { percentile, startBenchStack } from "./stack.ts";
+import { matrixCall, percentile, startBenchStack } from "./stack.ts";
 
 const STUDENT_ROOMS = Number(process.env.BENCH_STUDENT_ROOMS ?? 60);
 const TEACHER_ROOMS = Number(process.env.BENCH_TEACHER_ROOMS ?? 250);
@@ -38,27 +38,19 @@ function initialBundle(): { js: number; css: number; jsGzip: number; cssGzip: nu
   return { js, css, jsGzip, cssGzip, lazyGzip, files: refs };
 }
 
-// Setting up 250 rooms as one teacher needs Synapse's room-creation and join limits out of the way (set-up only).
+// Setting up 250 rooms as one teacher needs Synapse's room-creation and join limits out of the way, and ten logins of
+// the same two accounts within a minute its per-account login limit (which a school keeps against guessing passwords).
 const unlimited = { per_second: 1000, burst_count: 1000 };
-const stack = await startBenchStack("web", {}, { synapseExtra: { rc_room_creation: unlimited, rc_joins: { local: unlimited, remote: unlimited }, rc_message: unlimited } });
+const stack = await startBenchStack("web", {}, {
+  synapseExtra: { rc_room_creation: unlimited, rc_joins: { local: unlimited, remote: unlimited }, rc_message: unlimited, rc_login: { address: unlimited, account: unlimited, failed_attempts: unlimited } },
+});
 let web: Server | null = null;
 let browser: Browser | null = null;
 let exit = 0;
 try {
   const hs = stack.synapse.url;
   const server = stack.gen.school.homeserver.server_name;
-  const call = async (token: string, method: string, path: string, body?: unknown): Promise<Record<string, unknown>> => {
-    for (let attempt = 0; ; attempt++) {
-      const res = await fetch(`${hs}${path}`, { method, headers: { authorization: `Bearer ${token}`, "content-type": "application/json" }, body: body === undefined ? undefined : JSON.stringify(body) });
-      const json = (await res.json()) as Record<string, unknown>;
-      if (res.status === 429 && attempt < 30) {
-        await new Promise((r) => setTimeout(r, Number(json.retry_after_ms ?? 500)));
-        continue;
-      }
-      if (!res.ok) throw new Error(`${method} ${path}: ${res.status} ${JSON.stringify(json)}`);
-      return json;
-    }
-  };
+  const call = (token: string, method: string, path: string, body?: unknown): Promise<Record<string, unknown>> => matrixCall(hs, token, method, path, body);
   const person = async (localpart: string, password: string): Promise<{ id: string; token: string; localpart: string; password: string }> => {
     const id = `@${localpart}:${server}`;
     await call(stack.adminToken, "PUT", `/_synapse/admin/v2/users/${encodeURIComponent(id)}`, { displayname: localpart, password });
@@ -112,11 +104,16 @@ try {
       const t0 = await page.evaluate(() => performance.now());
       await page.locator("button[type=submit]").click();
       if (!page.url().includes("#/chats")) await page.goto(`${origin}/#/chats`, { waitUntil: "commit" }).catch(() => undefined);
-      await page.waitForFunction(
-        ([sel, n]) => (globalThis as unknown as { document: { querySelectorAll(s: string): { length: number } } }).document.querySelectorAll(sel).length >= n,
-        [ROOM_ITEM, rooms] as const,
-        { timeout: 120_000, polling: 50 },
-      );
+      await page
+        .waitForFunction(
+          ([sel, n]) => (globalThis as unknown as { document: { querySelectorAll(s: string): { length: number } } }).document.querySelectorAll(sel).length >= n,
+          [ROOM_ITEM, rooms] as const,
+          { timeout: 120_000, polling: 50 },
+        )
+        .catch(async (e: unknown) => {
+          await page.screenshot({ path: join(tmpdir(), "bench-web-timeout.png") }).catch(() => undefined);
+          throw new Error(`room list: ${await page.locator(ROOM_ITEM).count()} of ${rooms} entries after 120 s at ${page.url()} (screenshot in ${tmpdir()}/bench-web-timeout.png): ${String(e)}`);
+        });
       listMs.push((await page.evaluate(() => performance.now())) - t0);
       await close();
     }
