@@ -29,6 +29,13 @@ describe("wellKnownClient", () => {
       "m.homeserver": { base_url: "https://schule.example.de" },
       "org.matrix.msc4143.rtc_foci": [{ type: "livekit", livekit_service_url: "https://call.schule.example.de/sfu" }],
       "de.schulhof.school": { name: "Gymnasium Musterstadt", state: "NW", mail_domain: "gymnasium-musterstadt.de" },
+      "de.schulhof.api_base_url": "http://127.0.0.1:8080",
     });
+  });
+
+  it("names the web address under which the feature APIs are forwarded, without a trailing slash", () => {
+    const raw = minimalSchool();
+    raw.web = { public_url: "https://schule.example.de/" };
+    assert.equal(wellKnownClient(SchoolFileSchema.parse(raw))["de.schulhof.api_base_url"], "https://schule.example.de");
   });
 });
