@@ -81,8 +81,6 @@ export const de = {
   "rooms.loading": "Räume werden geladen …",
 
   "today.greeting": "Hallo, {name}!",
-  "today.rooms": "Räume, in denen eine Videostunde möglich ist: {count}",
-  "today.to_video": "Zu den Videostunden",
 
   "video.list_intro": "Wähle einen Raum, um seine Videostunde zu öffnen.",
   "video.no_rooms": "Du bist noch in keinem Raum, der eine Videostunde haben kann.",

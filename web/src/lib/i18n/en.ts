@@ -72,8 +72,6 @@ export const en: Record<MessageKey, string> = {
   "rooms.loading": "Loading rooms …",
 
   "today.greeting": "Hello, {name}!",
-  "today.rooms": "Rooms that can hold a video lesson: {count}",
-  "today.to_video": "To the video lessons",
 
   "video.list_intro": "Choose a room to open its video lesson.",
   "video.no_rooms": "You are not in any room that can hold a video lesson yet.",
