@@ -50,6 +50,18 @@ if [ "${1:-}" = "--with-postgres" ] && ! command -v swaks >/dev/null 2>&1; then
   fi
 fi
 
+# openssl (Debian package) makes the district tests' CA and certificates at test time.
+if [ "${1:-}" = "--with-postgres" ] && ! command -v openssl >/dev/null 2>&1; then
+  if [ "$(id -u)" = "0" ] && command -v apt-get >/dev/null 2>&1; then
+    say "installing openssl (Debian package, for the district tests' certificates)"
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends openssl >/dev/null \
+      || { apt-get update -q >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends openssl >/dev/null; }
+  else
+    say "openssl is missing: install the Debian package openssl (the district tests need it)"
+    exit 1
+  fi
+fi
+
 # Chromium (Debian's package) for the browser tests, driven by playwright-core (which downloads no browser of its own).
 if [ "${1:-}" = "--with-postgres" ] && [ ! -x /usr/bin/chromium ]; then
   if [ "$(id -u)" = "0" ] && command -v apt-get >/dev/null 2>&1; then

@@ -2,8 +2,9 @@
 import { readFileSync } from "node:fs";
 import { basename, join, resolve } from "node:path";
 import { parseArgs } from "node:util";
-import { isSchulhofError } from "@schulhof/core";
-import { generateFromFile, REPO_ROOT } from "@schulhof/homeserver-config";
+import { createLogger, isSchulhofError, loadYamlConfig } from "@schulhof/core";
+import { startVideoService, VideoServiceConfigSchema } from "@schulhof/video";
+import { generateDistrict, generateFromFile, REPO_ROOT } from "@schulhof/homeserver-config";
 import { startHost } from "./host.ts";
 import { importViaApi, schoolApiUrl } from "./roster.ts";
 import { initDemo, up } from "./up.ts";
@@ -14,6 +15,8 @@ const USAGE = `Schulhof – Schulserver auf Matrix
   schulhof up [--data DIR] [--no-demo]       Schule starten (Synapse, Appservices, LiveKit, Web)
   schulhof host [--data DIR] [--only NAME]   nur die Appservices starten
   schulhof roster import DATEI [--dry-run] [--skip-invalid] [--letters PDF] [--logins TSV]
+  schulhof district DATEI [--out DIR]        Bezirk: Konfiguration aller Schulen und des Videodienstes erzeugen
+  schulhof video --config DATEI              zentralen Video-Token-Dienst des Bezirks starten (video/video-service.yaml)
   schulhof reindex [school]                  Datenbank eines Appservice aus den Räumen neu aufbauen
   schulhof bench provision                   siehe npm run bench:provision
 `;
@@ -28,6 +31,8 @@ async function main(argv: string[]): Promise<void> {
       "skip-invalid": { type: "boolean", default: false },
       letters: { type: "string" },
       logins: { type: "string" },
+      out: { type: "string" },
+      config: { type: "string" },
       only: { type: "string", multiple: true },
       "no-demo": { type: "boolean", default: false },
       help: { type: "boolean", short: "h", default: false },
@@ -73,6 +78,23 @@ async function main(argv: string[]): Promise<void> {
         for (const f of report.failures.slice(0, 20)) process.stdout.write(`  ${f.what}: ${f.reason}\n`);
         if (report.failures.length > 0) process.exitCode = 1;
       }
+      return;
+    }
+    case "district": {
+      if (sub === undefined) throw new Error("usage: schulhof district DISTRICT.yaml [--out DIR]");
+      const out = generateDistrict(sub, values.out);
+      for (const [id, gen] of out.schools)
+        process.stdout.write(`${id}: ${gen.school.homeserver.server_name} → ${gen.dataDir} (föderiert mit: ${gen.school.homeserver.federation_allowlist.join(", ") || "niemandem"})\n`);
+      process.stdout.write(`Videodienst: ${out.videoServiceFile}, LiveKit: ${out.livekitFile}\n`);
+      process.stdout.write("Synapse jeder Schule neu starten, damit die Föderationsliste gilt.\n");
+      return;
+    }
+    case "video": {
+      if (values.config === undefined) throw new Error("usage: schulhof video --config video/video-service.yaml");
+      const svc = await startVideoService(loadYamlConfig(values.config, VideoServiceConfigSchema), createLogger("video"));
+      const stop = (): void => void svc.stop().then(() => process.exit(0));
+      process.on("SIGINT", stop);
+      process.on("SIGTERM", stop);
       return;
     }
     case "reindex": {

@@ -1,7 +1,7 @@
 // Writes every generated file of one school from its school file: Synapse config, registrations, well-known.
 import { createPublicKey } from "node:crypto";
-import { mkdirSync, writeFileSync } from "node:fs";
-import { join, resolve } from "node:path";
+import { mkdirSync, rmSync, writeFileSync } from "node:fs";
+import { isAbsolute, join, resolve } from "node:path";
 import { stringify } from "yaml";
 import { loadYamlConfig } from "@schulhof/core";
 import { builtinAppservices, registrationFor, type AppserviceSpec } from "./appservices.ts";
@@ -32,8 +32,9 @@ export function generateFromFile(dataDir: string, extra: AppserviceSpec[] = []):
  * `synapse/appservices/<id>.yaml`, `well-known/matrix/{client,server}`; secrets are created once in
  * `secrets.json` and reused. `extra` adds appservices (tests use it for fixtures).
  */
-export function generateSchool(school: SchoolFile, dataDirIn: string, extra: AppserviceSpec[] = []): GeneratedSchool {
+export function generateSchool(schoolIn: SchoolFile, dataDirIn: string, extra: AppserviceSpec[] = []): GeneratedSchool {
   const dataDir = resolve(dataDirIn);
+  const school = withResolvedPaths(schoolIn, dataDir);
   const dir = join(dataDir, "synapse");
   const regDir = join(dir, "appservices");
   const wellKnownDir = join(dataDir, "well-known");
@@ -59,6 +60,10 @@ export function generateSchool(school: SchoolFile, dataDirIn: string, extra: App
   };
   writeFileSync(paths.logConfig, header("Synapse log config") + stringify(logConfig(dir)));
   writeFileSync(paths.homeserverYaml, header("Synapse config") + stringify(homeserverYaml(school, secrets, paths)), { mode: 0o600 });
+  const hostsFile = join(dir, "hosts.json");
+  const hosts = school.homeserver.federation?.hosts ?? {};
+  if (Object.keys(hosts).length > 0) writeFileSync(hostsFile, JSON.stringify(hosts, null, 2) + "\n");
+  else rmSync(hostsFile, { force: true });
   writeFileSync(join(wellKnownDir, "matrix", "client"), JSON.stringify(wellKnownClient(school), null, 2) + "\n");
   writeFileSync(join(wellKnownDir, "matrix", "server"), JSON.stringify(wellKnownServer(school), null, 2) + "\n");
   // The DNS records a school publishes for its mail (docs/mail.md): the DKIM key is made once, with the secrets.
@@ -77,6 +82,17 @@ export function generateSchool(school: SchoolFile, dataDirIn: string, extra: App
     ].join("\n"),
   );
   return { school, secrets, dataDir, synapse: paths, appservices: specs, secretsFile, wellKnownDir };
+}
+
+/** The school with its federation files (certificate, key, CAs) resolved against the data folder. */
+function withResolvedPaths(school: SchoolFile, dataDir: string): SchoolFile {
+  const fed = school.homeserver.federation;
+  if (fed === undefined) return school;
+  const at = (p: string): string => (isAbsolute(p) ? p : join(dataDir, p));
+  return {
+    ...school,
+    homeserver: { ...school.homeserver, federation: { ...fed, tls_cert_file: at(fed.tls_cert_file), tls_key_file: at(fed.tls_key_file), ca_files: fed.ca_files.map(at) } },
+  };
 }
 
 function header(what: string): string {

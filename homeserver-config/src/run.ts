@@ -29,9 +29,13 @@ export async function runSynapse(gen: GeneratedSchool, opts: { timeoutMs?: numbe
   const keys = spawnSync(py, ["-m", "synapse.app.homeserver", "-c", cfg, "--generate-keys"], { encoding: "utf8" });
   if (keys.status !== 0) throw new Error(`Synapse could not generate its keys:\n${keys.stderr}`);
   const out = openSync(join(gen.synapse.dir, "console.log"), "a");
-  const child = spawn(py, ["-m", "synapse.app.homeserver", "-c", cfg], {
+  // A district without DNS names its servers' addresses in a hosts file; Synapse then runs through a launcher that uses it.
+  const hostsFile = join(gen.synapse.dir, "hosts.json");
+  const withHosts = existsSync(hostsFile);
+  const args = withHosts ? [join(REPO_ROOT, "homeserver-config", "python", "synapse_with_hosts.py"), "-c", cfg] : ["-m", "synapse.app.homeserver", "-c", cfg];
+  const child = spawn(py, args, {
     stdio: ["ignore", out, out],
-    env: { ...process.env, SYNAPSE_ASYNC_IO_REACTOR: "0" },
+    env: { ...process.env, SYNAPSE_ASYNC_IO_REACTOR: "0", ...(withHosts ? { SCHULHOF_SYNAPSE_HOSTS: hostsFile } : {}) },
   });
   const hs = gen.school.homeserver;
   const url = `http://${hs.bind}:${hs.port}`;

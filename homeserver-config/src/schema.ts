@@ -21,6 +21,27 @@ const SynapseDb = z.discriminatedUnion("kind", [
   }),
 ]);
 
+/** The school's federation listener and how it reaches the district: written from the district file. */
+export const FederationSchema = z.object({
+  /** The address other schools connect to; the TLS listener binds here. */
+  bind: z.string(),
+  port: z.number().int().min(1).max(65535).default(8448),
+  /** The name other servers connect to (the delegation target in `.well-known/matrix/server`); default: the server name. */
+  host: z.string().optional(),
+  /** PEM certificate (chain) and key for the federation listener, valid for the server name and `host`. */
+  tls_cert_file: z.string(),
+  tls_key_file: z.string(),
+  /** Extra CA certificates trusted for federation (a district CA); empty: the system's CAs only. */
+  ca_files: z.array(z.string()).default([]),
+  /** Addresses (IPs or CIDR ranges) Synapse may connect to although private: the district's own network. */
+  allow_ips: z.array(z.string()).default([]),
+  /** Static name → address map for districts without DNS (labs, tests); empty: the system resolver. */
+  hosts: z.record(z.string(), z.string()).default({}),
+  /** How often a school that is down is tried again: after `min_retry`, doubling up to `max_retry` (Synapse durations). */
+  min_retry: z.string().regex(/^\d+(ms|s|m|h)$/).default("30s"),
+  max_retry: z.string().regex(/^\d+(ms|s|m|h)$/).default("5m"),
+});
+
 /** One appservice of the school: where it listens. Its tokens live in the secrets file. */
 const AppserviceEntry = z.object({
   port: z.number().int().min(1).max(65535),
@@ -55,6 +76,8 @@ export const SchoolFileSchema = z.object({
     bcrypt_rounds: z.number().int().min(10).max(15).default(12),
     /** Server names this school federates with (its district). Empty: no federation. */
     federation_allowlist: z.array(ServerName).default([]),
+    /** How other district servers reach this one (TLS); written by the district generator (docs/district.md). Absent: no federation listener. */
+    federation: FederationSchema.optional(),
     max_upload_size_mb: z.number().int().min(1).max(1024).default(100),
     /** Who finds whom in the user directory: everyone of the school, people sharing a room, or nobody. */
     user_directory: z.enum(["school", "shared-rooms", "off"]).default("school"),
@@ -109,6 +132,14 @@ export const SchoolFileSchema = z.object({
       token_service_url: z.string().default("http://127.0.0.1:8070"),
     })
     .default({ livekit_url: "ws://127.0.0.1:7880", token_service_url: "http://127.0.0.1:8070" }),
+  /** The school's place in its district (written from the district file). */
+  district: z
+    .object({
+      name: z.string().optional(),
+      /** Whether this school's teachers are listed in the user directory of the district's other schools. */
+      share_directory: z.boolean().default(false),
+    })
+    .default({ share_directory: false }),
   web: z
     .object({
       bind: z.string().default("127.0.0.1"),

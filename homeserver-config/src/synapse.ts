@@ -29,20 +29,24 @@ export function homeserverYaml(school: SchoolFile, secrets: Secrets, paths: Syna
             cp_max: 10,
           },
         };
+  const fed = hs.federation;
+  const listeners: Record<string, unknown>[] = [
+    {
+      port: hs.port,
+      bind_addresses: [hs.bind],
+      type: "http",
+      tls: false,
+      x_forwarded: false,
+      resources: [{ names: ["client", "federation", "openid"], compress: false }],
+    },
+  ];
+  // The district's schools connect here, over TLS with the school's certificate.
+  if (fed !== undefined) listeners.push({ port: fed.port, bind_addresses: [fed.bind], type: "http", tls: true, x_forwarded: false, resources: [{ names: ["federation"], compress: false }] });
   return {
     server_name: hs.server_name,
     public_baseurl: hs.public_baseurl,
     pid_file: join(paths.dir, "homeserver.pid"),
-    listeners: [
-      {
-        port: hs.port,
-        bind_addresses: [hs.bind],
-        type: "http",
-        tls: false,
-        x_forwarded: false,
-        resources: [{ names: ["client", "federation", "openid"], compress: false }],
-      },
-    ],
+    listeners,
     database,
     log_config: paths.logConfig,
     media_store_path: join(paths.dir, "media_store"),
@@ -57,6 +61,7 @@ export function homeserverYaml(school: SchoolFile, secrets: Secrets, paths: Syna
     trusted_key_servers: [],
     suppress_key_server_warning: true,
     federation_domain_whitelist: hs.federation_allowlist,
+    ...(fed === undefined ? {} : federationSettings(fed)),
     allow_public_rooms_over_federation: false,
     allow_public_rooms_without_auth: false,
     url_preview_enabled: false,
@@ -82,6 +87,19 @@ export function homeserverYaml(school: SchoolFile, secrets: Secrets, paths: Syna
     // MSC4140 delayed events: a call page that dies leaves the call after a minute (its "leave" was scheduled in advance).
     max_event_delay_duration: "24h",
     matrix_rtc: { transports: [{ type: "livekit", livekit_service_url: school.video.token_service_url }] },
+  };
+}
+
+/** TLS, the district CA, the district's addresses and how soon a school that was down is tried again. */
+function federationSettings(fed: NonNullable<SchoolFile["homeserver"]["federation"]>): Record<string, unknown> {
+  return {
+    tls_certificate_path: fed.tls_cert_file,
+    tls_private_key_path: fed.tls_key_file,
+    federation_verify_certificates: true,
+    ...(fed.ca_files.length > 0 ? { federation_custom_ca_list: fed.ca_files } : {}),
+    // Synapse refuses private addresses (loopback, 10/8, …) for outgoing requests; a district on its own network names its addresses.
+    ...(fed.allow_ips.length > 0 ? { ip_range_whitelist: fed.allow_ips } : {}),
+    federation: { destination_min_retry_interval: fed.min_retry, destination_max_retry_interval: fed.max_retry },
   };
 }
 

@@ -19,6 +19,9 @@ export function webPublicUrl(school: SchoolFile): string {
 
 /** `/.well-known/matrix/server`: where other district servers reach this one. */
 export function wellKnownServer(school: SchoolFile): Record<string, unknown> {
+  const fed = school.homeserver.federation;
+  // A district school delegates to its federation listener (TLS).
+  if (fed !== undefined) return { "m.server": `${fed.host ?? school.homeserver.server_name}:${fed.port}` };
   const url = new URL(school.homeserver.public_baseurl);
   const port = url.port === "" ? (url.protocol === "https:" ? "443" : "80") : url.port;
   return { "m.server": `${url.hostname}:${port}` };

@@ -42,6 +42,7 @@ export function demoSchoolFile(): SchoolFile {
     },
     database: { kind: "pglite", path: "db" },
     video: { livekit_url: "ws://127.0.0.1:7880", token_service_url: "http://127.0.0.1:8070" },
+    district: { share_directory: false },
     web: { bind: "127.0.0.1", port: 8080 },
   };
 }
