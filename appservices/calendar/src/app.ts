@@ -1,7 +1,8 @@
 // The calendar appservice (`@kalender`, `@klausuren`): calendars, feeds, reminders and exam planning.
-import { asIntakeError, requireBearer, serverOf, type AppserviceDefinition, type MatrixEvent } from "@schulhof/core";
+import { asIntakeError, requireBearer, serverOf, type AppserviceDefinition, type HandlerContext, type MatrixEvent, type Queryable } from "@schulhof/core";
 import { CalendarConfigSchema, periodsOf, type CalendarConfig } from "./config.ts";
-import { CAL_EVENT, EXAM, STATE_TYPES, type CalendarEnv } from "./domain.ts";
+import { CAL_EVENT, EXAM, isGuestRoom, STATE_TYPES, type CalendarEnv } from "./domain.ts";
+import { getRoom } from "./store/rooms.ts";
 import { onCalendarEvent, onExamState, onRoomState } from "./handlers.ts";
 import { handleCommand, isCalendarCommand } from "./bot/commands.ts";
 import { API_PREFIX, calendarApi } from "./api/routes.ts";
@@ -20,6 +21,11 @@ export function calendarAccepts(event: MatrixEvent, botUserId: string): boolean 
   return false;
 }
 
+/** Whether the room has any membership of `userId` on record (invited, joined or gone): then it is not invited again. */
+async function knownMember(tx: Queryable, roomId: string, userId: string): Promise<boolean> {
+  return (await tx.query(`SELECT 1 FROM members WHERE room_id = $1 AND user_id = $2`, [roomId, userId])).rows.length > 0;
+}
+
 export const calendarAppservice: AppserviceDefinition<CalendarConfig> = {
   name: "calendar",
   migrations: CALENDAR_MIGRATIONS,
@@ -36,6 +42,23 @@ export const calendarAppservice: AppserviceDefinition<CalendarConfig> = {
       periodTimes: periodsOf(config),
       publicBaseUrl: config.publicBaseUrl,
       sessionSecret: config.sessionSecret,
+      serverName: config.serverName,
+    };
+    const district = new Set(config.districtServers);
+    const peerBot = (server: string): string => `${env.botUserId.slice(0, env.botUserId.indexOf(":"))}:${server}`;
+    /**
+     * Students of district schools in a calendar room of ours (a shared course): their schools' calendar bots are invited
+     * too, so that their own school's feeds and calendar show the course's dates. Once per bot and room.
+     */
+    const invitePeers = async (roomId: string, hctx: Pick<HandlerContext, "tx" | "enqueue">): Promise<void> => {
+      const room = await getRoom(hctx.tx, roomId);
+      if (room === null || room.calendar === null || isGuestRoom(room, env)) return;
+      const joined = (await hctx.tx.query<{ user_id: string }>(`SELECT user_id FROM members WHERE room_id = $1 AND joined`, [roomId])).rows;
+      const servers = new Set(joined.map((r) => serverOf(r.user_id)).filter((s) => district.has(s)));
+      for (const server of servers) {
+        const peer = peerBot(server);
+        if (!(await knownMember(hctx.tx, roomId, peer))) await hctx.enqueue({ kind: "invite", roomId, userId: peer });
+      }
     };
     const bots = new Set([env.botUserId, env.examBotUserId]);
     const makePersonalRooms = personalRoomMaker(ctx, env);
@@ -60,13 +83,16 @@ export const calendarAppservice: AppserviceDefinition<CalendarConfig> = {
         try {
           if (event.type === "m.room.member" && event.state_key !== undefined && bots.has(event.state_key)) {
             const membership = event.content.membership;
-            // Invites from this school's people only: the bots do not wander into foreign rooms.
-            if (membership === "invite" && serverOf(event.sender) === config.serverName) {
+            // Invites from this school's people only, and from a district school's calendar bot for its shared courses:
+            // the bots do not wander into foreign rooms.
+            const fromPeer = event.state_key === env.botUserId && district.has(serverOf(event.sender)) && event.sender === peerBot(serverOf(event.sender));
+            if (membership === "invite" && (serverOf(event.sender) === config.serverName || fromPeer)) {
               if (event.state_key === env.examBotUserId) await ctx.matrix.ensureRegistered(config.examBotLocalpart);
               await hctx.enqueue({ kind: "join", roomId: event.room_id, ...(event.state_key === env.botUserId ? {} : { asUser: event.state_key }) });
             } else if (membership === "join") {
               await onRoomState(event, hctx.tx);
               await syncRoomState(event.room_id, ctx.matrix, hctx.tx, env, event.state_key);
+              if (event.state_key === env.botUserId && district.size > 0) await invitePeers(event.room_id, hctx);
             } else await onRoomState(event, hctx.tx);
             return;
           }
@@ -82,7 +108,10 @@ export const calendarAppservice: AppserviceDefinition<CalendarConfig> = {
             setTimeout(() => void makePersonalRooms().catch((e: unknown) => ctx.log.warn({ err: e }, "could not make personal calendar rooms; the next tick retries")), 500).unref();
             return;
           }
-          return onRoomState(event, hctx.tx);
+          await onRoomState(event, hctx.tx);
+          if (event.type === "m.room.member" && event.content.membership === "join" && event.state_key !== undefined && district.has(serverOf(event.state_key)))
+            await invitePeers(event.room_id, hctx);
+          return;
         } catch (e) {
           throw asIntakeError(e);
         }

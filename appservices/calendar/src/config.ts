@@ -19,6 +19,8 @@ export const CalendarConfigSchema = z.object({
   sessionSecret: z.string().min(32),
   /** Servers whose users' OpenID tokens are accepted: server name → base URL. */
   trustedHomeservers: z.record(z.string(), z.url()),
+  /** The district's other schools: their `@kalender` may invite ours into their shared courses, and we invite theirs into ours. */
+  districtServers: z.array(z.string()).default([]),
   adminApiToken: z.string().min(32),
   /** The exam-planning bot, masqueraded by this appservice (`@klausuren:…`). */
   examBotLocalpart: z.string().default("klausuren"),

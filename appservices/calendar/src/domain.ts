@@ -77,6 +77,14 @@ export interface CalendarEnv {
   periodTimes: PeriodTimes;
   publicBaseUrl: string;
   sessionSecret: string;
+  /** This school's server; rooms created elsewhere (a district school's shared course) are only read. */
+  serverName?: string | undefined;
+}
+
+/** A room hosted by another school of the district (a shared course): this appservice reads it, never announces, corrects or answers there. */
+export function isGuestRoom(room: { creators: readonly string[] } | null, env: Pick<CalendarEnv, "serverName">): boolean {
+  const own = env.serverName;
+  return own !== undefined && room !== null && room.creators.length > 0 && room.creators.every((c) => c.slice(c.indexOf(":") + 1) !== own);
 }
 
 /** The bots of this appservice. */

@@ -2,7 +2,7 @@
 import type { HandlerContext, MatrixEvent, Queryable } from "@schulhof/core";
 import { noticeContent } from "@schulhof/core";
 import { describeEvent, validateEvent, type EventContent } from "./model/index.ts";
-import { CAL_EVENT, CALENDAR, EXAM_COHORT, EXAM_RULES, isOurBot, type CalendarEnv } from "./domain.ts";
+import { CAL_EVENT, CALENDAR, EXAM_COHORT, EXAM_RULES, isGuestRoom, isOurBot, type CalendarEnv } from "./domain.ts";
 import { deleteEvent, getEvent, PENDING_CHANGE, PENDING_NEW, saveEvent } from "./store/events.ts";
 import { getRoom, levelFor, powerIn, saveMember, savePowerLevels, setRoomField } from "./store/rooms.ts";
 import { saveExamFromState } from "./store/exams.ts";
@@ -61,10 +61,12 @@ export function announced(content: Record<string, unknown>): boolean {
  * announced. An invalid one is answered with every reason and undone: the bot writes back the last
  * valid version (or deletes it), so that no client and no feed ever shows a broken event.
  */
-export async function onCalendarEvent(event: MatrixEvent, ctx: Hctx, env: CalendarEnv, opts: { announce: boolean } = { announce: true }): Promise<void> {
+export async function onCalendarEvent(event: MatrixEvent, ctx: Hctx, env: CalendarEnv, optsIn: { announce: boolean } = { announce: true }): Promise<void> {
   const uid = event.state_key ?? "";
   const room = await getRoom(ctx.tx, event.room_id);
   if (room?.calendar === null || room === null || uid === "") return;
+  // A shared course hosted by another school: its bot announces and corrects; here the events only enter the projection.
+  const opts = isGuestRoom(room, env) ? { announce: false } : optsIn;
   const before = await getEvent(ctx.tx, event.room_id, uid);
   if (before !== null && before.originTs > event.origin_server_ts) return;
   if (!isOurBot(env, event.sender) && powerIn(room, event.sender) < levelFor(room, CAL_EVENT)) return;
@@ -103,6 +105,6 @@ function sameContent(a: unknown, b: unknown): boolean {
 export async function onExamState(event: MatrixEvent, tx: Queryable, env: CalendarEnv): Promise<void> {
   if (event.sender === env.examBotUserId || event.state_key === undefined || event.state_key === "") return;
   const room = await getRoom(tx, event.room_id);
-  if (room === null || powerIn(room, event.sender) < 100) return;
+  if (room === null || isGuestRoom(room, env) || powerIn(room, event.sender) < 100) return;
   await saveExamFromState(tx, event.room_id, event.state_key, event.content);
 }

@@ -10,6 +10,7 @@ import type { SchoolAppserviceConfig } from "./config.ts";
 import { activePersonByUser } from "./store/people.ts";
 import { roomsOfUser } from "./store/rooms.ts";
 import { SCHOOL_MIGRATIONS } from "./store/migrations.ts";
+import { syncDistrictDirectory, type DirectoryConfig } from "./district-directory.ts";
 
 /** Events the school appservice keeps: commands addressed to bots and invites of its bot. Nothing else. */
 export function schoolAccepts(event: MatrixEvent, botUserId: string): boolean {
@@ -56,7 +57,25 @@ export const schoolAppservice: AppserviceDefinition<SchoolAppserviceConfig> = {
             },
           }),
     });
+    const directory: DirectoryConfig = {
+      serverName: config.serverName,
+      schoolName: config.schoolName,
+      districtServers: config.districtServers,
+      shareDirectory: config.shareDirectory,
+      language: config.language,
+    };
+    /** Brings the district directory room in line with the roster (after each import, and at start). */
+    const syncDirectory = async (): Promise<void> => {
+      if (config.districtServers.length === 0 && !config.shareDirectory) return;
+      try {
+        const r = await syncDistrictDirectory(ctx, directory);
+        ctx.log.info({ room_id: r.roomId, joined: r.joined, left: r.left }, "district directory in line with the roster");
+      } catch (e) {
+        ctx.log.warn({ err: e }, "district directory not updated; will retry at the next import or start");
+      }
+    };
     return {
+      started: syncDirectory,
       observe: (event) => rooms.observe(event),
       async handle(event, hctx) {
         try {
@@ -70,7 +89,7 @@ export const schoolAppservice: AppserviceDefinition<SchoolAppserviceConfig> = {
         }
       },
       routes(app) {
-        adminRoutes(app, ctx, config, admin);
+        adminRoutes(app, ctx, config, admin, syncDirectory);
         webRoutes(app, ctx, config);
         if (config.videoSecret !== null) videoRoutes(app, ctx, { secret: config.videoSecret, serverName: config.serverName, rooms });
       },

@@ -28,6 +28,10 @@ export const SchoolAppserviceConfigSchema = z.object({
   videoSecret: z.string().min(32).nullable().default(null),
   /** The district's video token service, which carries out teachers' `!video` moderation commands. */
   videoServiceUrl: z.url().nullable().default(null),
+  /** The district's other schools (server names); the directory room invites their `@schule` bots. */
+  districtServers: z.array(z.string()).default([]),
+  /** Whether this school's teachers are listed in the district's other schools' user directories. */
+  shareDirectory: z.boolean().default(false),
   /** Parallel requests during provisioning. */
   concurrency: z.number().int().min(1).max(64).default(12),
   userConcurrency: z.number().int().min(1).max(32).default(6),

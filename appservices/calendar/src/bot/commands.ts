@@ -5,7 +5,7 @@ import type { HandlerContext, MatrixEvent, Queryable } from "@schulhof/core";
 import { noticeContent } from "@schulhof/core";
 import { EXAM_KINDS, type ExamKind } from "../exams/index.ts";
 import { describeOccurrence, occurrencesBetween, validateEvent, type Category, type EventContent } from "../model/index.ts";
-import { CAL_EVENT, isOurBot, type CalendarEnv } from "../domain.ts";
+import { CAL_EVENT, isGuestRoom, isOurBot, type CalendarEnv } from "../domain.ts";
 import { eventsIn, PENDING_NEW, saveEvent } from "../store/events.ts";
 import { examsOfCohort } from "../store/exams.ts";
 import { calendarsOf, getRoom, levelFor, membersOf, powerIn, type RoomRow } from "../store/rooms.ts";
@@ -146,6 +146,8 @@ export async function handleCommand(event: MatrixEvent, ctx: Pick<HandlerContext
   const reply = async (text: string): Promise<void> =>
     ctx.enqueue({ kind: "message", roomId: event.room_id, eventType: "m.room.message", content: noticeContent(text, { replyTo: event.event_id }), ...(examCmd ? { asUser: env.examBotUserId } : {}) });
   const room = await getRoom(tx, event.room_id);
+  // In a shared course hosted by another school, that school's bots answer.
+  if (isGuestRoom(room, env)) return;
   const zone = env.timezone;
 
   switch (cmd) {

@@ -4,4 +4,5 @@
 export type OutboxAction =
   | { kind: "message"; roomId: string; eventType: string; content: Record<string, unknown>; asUser?: string }
   | { kind: "state"; roomId: string; eventType: string; stateKey: string; content: Record<string, unknown>; asUser?: string }
-  | { kind: "join"; roomId: string; asUser?: string };
+  | { kind: "join"; roomId: string; asUser?: string }
+  | { kind: "invite"; roomId: string; userId: string; asUser?: string };

@@ -118,6 +118,8 @@ async function sendOne(db: Db, matrix: AppserviceMatrix, log: Logger, row: Row):
     } else if (a.kind === "state") {
       const path = `/rooms/${enc(a.roomId)}/state/${enc(a.eventType)}/${enc(a.stateKey)}`;
       result = (await client.http.authedRequest<{ event_id: string }>(Method.Put, path, undefined, a.content)).event_id;
+    } else if (a.kind === "invite") {
+      await client.http.authedRequest(Method.Post, `/rooms/${enc(a.roomId)}/invite`, undefined, { user_id: a.userId });
     } else {
       await client.http.authedRequest(Method.Post, `/join/${enc(a.roomId)}`, undefined, {});
     }

@@ -16,7 +16,13 @@ const PREFIX = "/_schulhof/school/v1/admin";
  * NDJSON lines `{"progress":…}` and ends with `{"report":…}` or `{"error":…}`. Only one import
  * runs at a time (409 otherwise).
  */
-export function adminRoutes(app: Express, ctx: AppserviceContext, config: SchoolAppserviceConfig, admin: SynapseAdmin): void {
+export function adminRoutes(
+  app: Express,
+  ctx: AppserviceContext,
+  config: SchoolAppserviceConfig,
+  admin: SynapseAdmin,
+  afterImport: () => Promise<void> = async () => undefined,
+): void {
   let busy = false;
   const auth = requireSchoolAdmin(ctx, config);
   const letters = new LetterStore();
@@ -56,6 +62,8 @@ export function adminRoutes(app: Express, ctx: AppserviceContext, config: School
         },
         (p) => write({ progress: p }),
       );
+      // New and departed teachers: the district directory follows the roster.
+      if (req.query.dry_run !== "1") await afterImport();
       // From the web client (an admin's session, or asked for): the passwords go into a PDF kept in memory for the
       // admin who imported, never into the answer. Only the CLI on the server itself gets them to write the letters.
       if ((req.query.letters === "pdf" || res.locals.adminUser !== "cli") && report.letters.length > 0) {
