@@ -1,0 +1,154 @@
+// Benchmark: the morning rush. A school's people log in with their letters' passwords and sync between 07:30 and
+// 07:40, keep long-polling, and then chat and hand in homework at school-day rates, doubled, and ten times (lockdown).
+import { Agent } from "node:http";
+import pg from "pg";
+import { Recorder, SimClient, type RecorderSlot } from "./morning-client.ts";
+import { arrivalOffsets, phaseFigures, RATES, ResourceWatch, schoolDayLoad, shuffled, timeSubmissions, type PhaseFigures } from "./morning-load.ts";
+import { setUpMorningSchool } from "./morning-school.ts";
+import { printTable } from "./proc.ts";
+import { startBenchStack } from "./stack.ts";
+import { seededRandom } from "./video-load.ts";
+import { postmasterPid } from "./video-stack.ts";
+
+const STUDENTS = Number(process.env.BENCH_STUDENTS ?? 1000);
+const MORNING_MINUTES = Number(process.env.BENCH_MORNING_MINUTES ?? 10);
+const PHASE_SECONDS = Number(process.env.BENCH_PHASE_SECONDS ?? 180);
+const LOADS = (process.env.BENCH_MORNING_LOADS ?? "1,2,10").split(",").map(Number);
+/** The issue's target at the last (tenfold) load. */
+const TARGET_SEND_P95_MS = 1000;
+const say = (s: string): void => void process.stderr.write(`bench: ${s}\n`);
+
+say("starting PostgreSQL, Synapse (production rate limits) and the appservice host …");
+const stack = await startBenchStack("morning");
+let stopping: Promise<void> | null = null;
+const stopAll = (): Promise<void> => (stopping ??= stack.stop());
+for (const sig of ["SIGINT", "SIGTERM"] as const) {
+  process.once(sig, () => {
+    say(`${sig}: stopping Synapse, PostgreSQL and the appservice host …`);
+    void stopAll().finally(() => process.exit(130));
+  });
+}
+const db = new pg.Client({ connectionString: stack.appsDbUrl, options: "-c search_path=homework" });
+const agent = new Agent({ keepAlive: true, maxSockets: Infinity });
+const clients: SimClient[] = [];
+let exit = 0;
+try {
+  await db.connect();
+  const tSetup = performance.now();
+  const school = await setUpMorningSchool(stack, db, STUDENTS, say);
+  const setupSeconds = (performance.now() - tSetup) / 1000;
+  const slot: RecorderSlot = { current: new Recorder() };
+  const random = seededRandom(730);
+  for (const p of shuffled(school.people, random)) clients.push(new SimClient(p, school.submissions.get(p.userId), stack.synapse.url, agent, slot));
+  const pids = { synapse: stack.synapse.process.pid, appservices: stack.host.pid, postgres: postmasterPid(stack.pg.port) };
+  const phases: PhaseFigures[] = [];
+
+  // (a) 07:30–07:40: everyone logs in and syncs on the curve, then stays long-polling.
+  const windowMs = MORNING_MINUTES * 60_000;
+  const offsets = arrivalOffsets(clients.length, windowMs);
+  say(`morning: ${clients.length} people log in over ${MORNING_MINUTES} min (peak ${((2 * clients.length) / (windowMs / 1000)).toFixed(1)} logins/s at the middle) …`);
+  let started = 0;
+  let online = 0;
+  const progress = setInterval(() => {
+    const r = slot.current;
+    say(`  ${started} started, ${online} synced and long-polling, ${r.requests} requests, ${r.errorCount()} errors, ${[...r.rateLimited.values()].reduce((a, b) => a + b, 0)} × 429`);
+  }, 10_000);
+  let watch = new ResourceWatch(pids);
+  let t0 = performance.now();
+  await Promise.all(
+    clients.map(async (c, i) => {
+      await new Promise((r) => setTimeout(r, offsets[i] ?? 0));
+      started++;
+      if (await c.morning()) online++;
+    }),
+  );
+  phases.push(phaseFigures("morning login + first sync", (performance.now() - t0) / 1000, slot.current, watch.finish()));
+  say(`morning done: ${online}/${clients.length} online`);
+
+  // (b) school-day traffic, then 2×, then 10×, with everyone still long-polling.
+  for (const m of LOADS) {
+    slot.current = new Recorder();
+    say(`school day ×${m}: ${PHASE_SECONDS} s …`);
+    watch = new ResourceWatch(pids);
+    t0 = performance.now();
+    const load = await schoolDayLoad(clients, m, PHASE_SECONDS, random);
+    const seconds = (performance.now() - t0) / 1000;
+    const resources = watch.finish();
+    const rec = slot.current;
+    // Between phases the long-polls count elsewhere; the submissions' recording time is read from the homework
+    // appservice's inbox afterwards (up to 2 min for stragglers).
+    slot.current = new Recorder();
+    await timeSubmissions(db, load.submissions, rec, 120_000);
+    phases.push({ ...phaseFigures(`school day ×${m}`, seconds, rec, resources), asked: { messages_per_s: round(load.messagesPerSecond), submissions_per_s: round(load.submissionsPerSecond) } });
+  }
+  clearInterval(progress);
+
+  const last = phases.at(-1);
+  const lastErrors = Object.values(last?.errors ?? {}).reduce((a, b) => a + b, 0);
+  const last429 = Object.values(last?.rate_limited_429 ?? {}).reduce((a, b) => a + b, 0);
+  const lastSendP95 = last?.latency_ms.send?.p95 ?? Infinity;
+  const targetMet = LOADS.at(-1) === 10 && lastErrors === 0 && last429 === 0 && lastSendP95 < TARGET_SEND_P95_MS;
+
+  const ms = (p: PhaseFigures, op: string): string => {
+    const l = p.latency_ms[op];
+    return l === undefined ? "–" : `${l.n} × p50 ${Math.round(l.p50)} / p95 ${Math.round(l.p95)} / p99 ${Math.round(l.p99)} / max ${Math.round(l.max)} ms`;
+  };
+  const kv = (o: Record<string, number>, none = "none"): string => (Object.keys(o).length === 0 ? none : Object.entries(o).map(([k, v]) => `${k} ${v}`).join(", "));
+  printTable("Morning rush: set-up (school appservice roster import into Synapse on PostgreSQL)", [
+    ["school", `${school.size.students} students, ${school.size.teachers} teachers, ${school.size.classes} classes, ${school.size.courses} courses`],
+    ["roster import", `${round(school.importSeconds)} s: ${school.people.length} accounts (bcrypt 12), ${school.rooms} rooms and spaces, ${school.memberships} memberships`],
+    ["submission rooms by the homework bot", `${school.submissions.size} in ${round(school.submissionRoomsSeconds)} s`],
+    ["rates at ×1 (per person and hour)", `student ${RATES.studentMessagesPerHour} messages, teacher ${RATES.teacherMessagesPerHour} messages, student ${RATES.submissionsPerStudentHour} submissions`],
+  ]);
+  for (const p of phases) {
+    printTable(`${p.phase} (${p.seconds} s)`, [
+      ["requests", `${p.requests} (${p.requests_per_s}/s)${p.asked === undefined ? "" : `; asked: ${p.asked.messages_per_s} messages/s, ${p.asked.submissions_per_s} submissions/s`}`],
+      ["login (password, bcrypt 12)", ms(p, "login")],
+      ["filter upload", ms(p, "filter")],
+      ["initial sync (lazy members, 20 events)", ms(p, "initial_sync")],
+      ["incremental sync (long-poll, ≤ 30 s)", ms(p, "incremental_sync")],
+      ["message delivery (send → others' sync)", ms(p, "delivery")],
+      ["send (m.room.message)", ms(p, "send")],
+      ["submit: send of the event", ms(p, "submit_send")],
+      ["submit: until homework recorded it", ms(p, "submit")],
+      ["submit: until the bot's receipt", ms(p, "submit_receipt")],
+      ["errors", kv(p.errors)],
+      ["429 waited out and retried", kv(p.rate_limited_429)],
+      ["long-poll answers carrying", kv(p.long_poll_answers, "–")],
+      ["CPU, % of one core", kv(p.cpu_percent_of_one_core)],
+      ["peak memory, MiB (PSS of process trees)", kv(p.peak_memory_mib)],
+    ]);
+  }
+  printTable("Target (×10: no failed request, send p95 < 1 s, 2 cores)", [
+    ["met", targetMet ? "yes" : `no (errors ${lastErrors}, 429s ${last429}, send p95 ${Math.round(lastSendP95)} ms)`],
+  ]);
+  process.stdout.write(
+    JSON.stringify({
+      students: school.size.students,
+      teachers: school.size.teachers,
+      classes: school.size.classes,
+      courses: school.size.courses,
+      morning_minutes: MORNING_MINUTES,
+      phase_seconds: PHASE_SECONDS,
+      setup_s: round(setupSeconds),
+      import_s: round(school.importSeconds),
+      submission_rooms: school.submissions.size,
+      rates_per_hour: RATES,
+      phases,
+      target_met: targetMet,
+    }) + "\n",
+  );
+} catch (e) {
+  say((e as Error).stack ?? String(e));
+  exit = 1;
+} finally {
+  for (const c of clients) c.stop();
+  agent.destroy();
+  await db.end().catch(() => undefined);
+  await stopAll();
+}
+process.exit(exit);
+
+function round(n: number): number {
+  return Number.isFinite(n) ? Math.round(n * 10) / 10 : 0;
+}
