@@ -93,6 +93,7 @@ try {
     ],
     district: ["bench-a", "bench-b"],
     retry: { min: "30s", max: "5m" },
+    synapsePostgres: true,
   });
   const d = district;
   const sender = await d.user("bench-a", "sender");
@@ -193,7 +194,7 @@ try {
   for (const r of readers) r.stop();
 
   const rows: [string, string][] = [
-    ["schools", "2 Synapse (one process each, SQLite), each with its appservices in this process; federation over TLS on 127.0.0.12/13:8448, delegated by .well-known"],
+    ["schools", "2 Synapse (one process each, PostgreSQL), each with its appservices in this process; federation over TLS on 127.0.0.12/13:8448, delegated by .well-known"],
     ["measured", `a message sent by a client of A (PUT …/send) until a long-polling client of B has it in /sync; ${PROBES} probes, one every ${PROBE_INTERVAL_MS} ms`],
     ["load", `teachers of A send into ${LOAD_ROOMS} shared rooms at the given rate, ${LOAD_ROOMS * 2} students of B long-poll /sync`],
   ];

@@ -95,6 +95,7 @@ export async function startHost(gen: GeneratedSchool, opts: { only?: string[]; l
             sessionSecret: gen.secrets.session_secret,
             adminApiToken: gen.secrets.admin_api_token,
             trustedHomeservers: { [gen.school.homeserver.server_name]: hsUrl },
+            districtServers: gen.school.homeserver.federation_allowlist,
           }),
           opts.log === undefined ? {} : { log: opts.log },
         ),

@@ -194,6 +194,32 @@ describe("a course shared by two schools (on school A's server)", () => {
     await eventually("the remote student sees the grade", async () => (await events(remote, room)).find((e) => e.type === `${HW}.feedback` && e.content.grade === "2"));
   });
 
+  it("lists the shared course's work, the submission and the grade in the remote student's own school's homework API (its web client)", async () => {
+    const b = d.school("schule-b");
+    const oid = await ok(remote, "POST", `/_matrix/client/v3/user/${enc(remote.userId)}/openid/request_token`, {});
+    const base = `http://127.0.0.1:${b.ports.homework}/_schulhof/homework/v1`;
+    const ex = await fetch(`${base}/openid/exchange`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ openid_token: oid }) });
+    assert.equal(ex.status, 200, await ex.clone().text());
+    const { token } = (await ex.json()) as { token: string };
+    const item = await eventually(
+      "the graded assignment in B's to-do list",
+      async () => {
+        const r = (await (await fetch(`${base}/todo`, { headers: { authorization: `Bearer ${token}` } })).json()) as {
+          items?: { assignment_id: string; title: string; status: string; feedback: { grade?: string } | null }[];
+        };
+        const it = r.items?.find((i) => i.assignment_id === "a-latein-1");
+        return it?.feedback?.grade === "2" ? it : null;
+      },
+      60_000,
+    );
+    assert.equal(item.status, "submitted");
+    assert.equal(item.title, "Lektion 12");
+    // B's homework bot reads along and says nothing: one announcement (A's), one receipt (A's).
+    const peer = `@hausaufgaben:${b.serverName}`;
+    assert.equal((await events(teacher, course)).filter((e) => e.sender === peer && e.type === "m.room.message").length, 0);
+    assert.equal((await events(remote, subRooms.get(remote.userId) ?? "")).filter((e) => e.sender === peer && e.type !== "m.room.member").length, 0);
+  });
+
   it("keeps each student's submission room on the servers that must hold it, and away from the other student", async () => {
     const remoteRoom = subRooms.get(remote.userId) ?? "";
     const localRoom = subRooms.get(local.userId) ?? "";

@@ -9,6 +9,8 @@ export const HomeworkConfigSchema = z.object({
   sessionSecret: z.string().min(32),
   /** Servers whose users' OpenID tokens are accepted: server name → base URL (this school and its district). */
   trustedHomeservers: z.record(z.string(), z.url()),
+  /** The district's other schools: their homework bots read along in our shared courses, and ours in theirs. */
+  districtServers: z.array(z.string()).default([]),
   /** Bearer token of the admin API (reindex), shared with the CLI. */
   adminApiToken: z.string().min(32),
   /** How often background work runs (room creation, reminders), in ms. */

@@ -12,6 +12,21 @@ export interface HomeworkEnv {
   botUserId: string;
   lang: Lang;
   timezone: string;
+  /** This school's server; rooms made at another district school (a shared course) are only read here. */
+  serverName?: string | undefined;
+}
+
+/**
+ * Whether the room was made at another school of the district (a shared course there, or a submission room its
+ * homework bot made): this appservice then only reads it, to show its own students their work; the host's bot
+ * announces, confirms, reminds and makes rooms. Answers the room's creators too (the host's bot among them).
+ */
+export async function guestRoom(tx: Queryable, roomId: string, env: Pick<HomeworkEnv, "serverName">): Promise<{ guest: boolean; creators: string[] }> {
+  const own = env.serverName;
+  if (own === undefined) return { guest: false, creators: [] };
+  const row = (await tx.query<{ creators: string[] }>(`SELECT creators FROM course_rooms WHERE room_id = $1`, [roomId])).rows[0];
+  const creators = row?.creators ?? [];
+  return { guest: creators.length > 0 && creators.every((c) => c.slice(c.indexOf(":") + 1) !== own), creators };
 }
 
 type Hctx = HandlerContext;
@@ -62,7 +77,7 @@ export async function onRoomState(event: MatrixEvent, tx: Queryable): Promise<vo
 }
 
 /** An assignment state event: checked, stored, announced in the course room, submission rooms requested. */
-export async function onAssignment(event: MatrixEvent, ctx: Hctx, env: HomeworkEnv): Promise<void> {
+export async function onAssignment(event: MatrixEvent, ctx: Hctx, env: HomeworkEnv, opts: { guest?: boolean } = {}): Promise<void> {
   const id = event.state_key ?? "";
   const course = await courseName(ctx.tx, event.room_id);
   if (course === null || id === "") return;
@@ -91,6 +106,8 @@ export async function onAssignment(event: MatrixEvent, ctx: Hctx, env: HomeworkE
   const students = await studentsOf(ctx.tx, event.room_id, env.botUserId);
   if (before === null) {
     await ctx.enqueue({ kind: "message", roomId: event.room_id, eventType: "m.room.message", content: announcement(t.newAssignment(a.title, due), a, id) });
+    // In a course hosted elsewhere, the host's bot makes the rooms.
+    if (opts.guest === true) return;
     if (a.teams === null) for (const s of students) await requestSubmissionRoom(ctx.tx, event.room_id, s);
     else for (const [i, team] of a.teams.entries()) await requestTeamRoom(ctx.tx, event.room_id, id, i + 1, [...team].sort());
   } else if (JSON.stringify(before.content) !== JSON.stringify(a)) {
@@ -110,7 +127,11 @@ function announcement(text: string, a: Assignment, id: string): Record<string, u
 
 /** The room's submission-room marker (written by the bot only). */
 export async function onSubmissionRoomMarker(event: MatrixEvent, tx: Queryable, env: HomeworkEnv): Promise<void> {
-  if (event.sender !== env.botUserId) return;
+  // Ours, or in a room a district school's bot made (then that bot is its creator).
+  if (event.sender !== env.botUserId) {
+    const { guest, creators } = await guestRoom(tx, event.room_id, env);
+    if (!guest || !creators.includes(event.sender)) return;
+  }
   const parsed = SubmissionRoomSchema.safeParse(event.content);
   if (!parsed.success) return;
   await saveSubmissionRoom(tx, { roomId: event.room_id, courseRoom: parsed.data.course_room, students: parsed.data.students, assignmentId: parsed.data.assignment_id });
@@ -134,7 +155,8 @@ export async function onSubmission(event: MatrixEvent, ctx: Hctx, env: HomeworkE
     return;
   }
   const s = parsed.data;
-  const byBot = event.sender === env.botUserId;
+  // A submission the bot made for `!abgeben`: ours, or in a guest room the host's bot (the room's creator).
+  const byBot = event.sender === env.botUserId || (await guestRoom(ctx.tx, event.room_id, env)).creators.includes(event.sender);
   const student = byBot ? s.student : event.sender;
   if (student === undefined || !room.students.includes(student)) return;
   const submittedAt = byBot && s.submitted_at !== undefined ? s.submitted_at : event.origin_server_ts;
@@ -192,7 +214,7 @@ export async function onSubmission(event: MatrixEvent, ctx: Hctx, env: HomeworkE
 export async function onFeedback(event: MatrixEvent, ctx: Hctx, env: HomeworkEnv): Promise<void> {
   const room = await submissionRoom(ctx.tx, event.room_id);
   if (room === null) return;
-  if ((await roleIn(ctx.tx, room.courseRoom, event.sender)) !== "teacher" && event.sender !== env.botUserId) return;
+  if ((await roleIn(ctx.tx, room.courseRoom, event.sender)) !== "teacher" && event.sender !== env.botUserId && !(await guestRoom(ctx.tx, event.room_id, env)).creators.includes(event.sender)) return;
   const parsed = FeedbackSchema.safeParse(event.content);
   if (!parsed.success || !room.students.includes(parsed.data.student)) {
     await notice(ctx, event.room_id, T[env.lang].invalid(parsed.success ? parsed.data.student : (parsed.error.issues[0]?.message ?? "")), event.event_id);

@@ -1,7 +1,7 @@
 // Reading a room's state into the projection: when the bot joins a room, and for reindex.
 import type { AppserviceMatrix, HandlerContext, MatrixEvent, Queryable } from "@schulhof/core";
 import { ASSIGNMENT, EXTENSION, FEEDBACK, RECEIPT, REFUSAL, SUBMISSION, SUBMISSION_ROOM } from "./domain/schema.ts";
-import { onAssignment, onExtension, onFeedback, onRoomState, onSubmission, onSubmissionRoomMarker, type HomeworkEnv } from "./handlers.ts";
+import { guestRoom, onAssignment, onExtension, onFeedback, onRoomState, onSubmission, onSubmissionRoomMarker, type HomeworkEnv } from "./handlers.ts";
 
 /** A handler context that writes the projection but sends nothing (sync and reindex must not announce again). */
 export function silent(tx: Queryable): HandlerContext {
@@ -16,7 +16,7 @@ export async function syncRoomState(roomId: string, matrix: AppserviceMatrix, tx
   for (const raw of sorted) {
     const ev = { ...raw, room_id: roomId };
     if (ev.type === SUBMISSION_ROOM) await onSubmissionRoomMarker(ev, tx, env);
-    else if (ev.type === ASSIGNMENT) await onAssignment(ev, silent(tx), env);
+    else if (ev.type === ASSIGNMENT) await onAssignment(ev, silent(tx), env, { guest: (await guestRoom(tx, roomId, env)).guest });
     else if (ev.type === EXTENSION) await onExtension(ev, tx, env);
     else await onRoomState(ev, tx);
   }

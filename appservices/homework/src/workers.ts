@@ -18,6 +18,9 @@ SELECT a.course_room, a.id, a.content ->> 'title' AS title, a.content ->> 'due' 
        m.user_id AS student, r.room_id
 FROM assignments a
 JOIN course_rooms c ON c.room_id = a.course_room AND c.is_course
+  -- never in a course hosted by another district school (its bot reminds): a creator of ours, or none recorded
+  AND ($3::text IS NULL OR c.creators = '[]'::jsonb
+       OR EXISTS (SELECT 1 FROM jsonb_array_elements_text(c.creators) cr WHERE substring(cr from position(':' in cr) + 1) = $3))
 JOIN course_members m ON m.room_id = a.course_room AND m.joined AND m.power < 50 AND m.user_id <> $2
 JOIN submission_rooms r ON r.course_room = a.course_room AND r.assignment_id IS NULL AND r.students = jsonb_build_array(m.user_id)
 WHERE a.content ->> 'status' = 'published' AND a.content -> 'teams' = 'null'::jsonb
@@ -37,7 +40,7 @@ async function courseSpace(ctx: AppserviceContext, lang: Lang, courseRoom: strin
 }
 
 /** Makes the submission rooms that were asked for (at publish, or by `!abgeben` in a course room), `concurrency` at a time. */
-export async function runRoomJobs(ctx: AppserviceContext, lang: Lang, limit = 200, concurrency = 4): Promise<number> {
+export async function runRoomJobs(ctx: AppserviceContext, lang: Lang, limit = 200, concurrency = 4, district: ReadonlySet<string> = new Set()): Promise<number> {
   const jobs = await pendingRoomJobs(ctx.db, limit);
   // Rooms of one course share their space: make it once per course before its rooms.
   const spaces = new Map<string, Promise<string>>();
@@ -46,7 +49,7 @@ export async function runRoomJobs(ctx: AppserviceContext, lang: Lang, limit = 20
   const worker = async (): Promise<void> => {
     for (let job = jobs[next++]; job !== undefined; job = jobs[next++]) {
       try {
-        if (await makeRoom(ctx, lang, job, spaces)) made++;
+        if (await makeRoom(ctx, lang, job, spaces, district)) made++;
         await finishRoomJob(ctx.db, job.courseRoom, job.student);
       } catch (e) {
         spaces.delete(job.courseRoom);
@@ -58,7 +61,13 @@ export async function runRoomJobs(ctx: AppserviceContext, lang: Lang, limit = 20
   return made;
 }
 
-async function makeRoom(ctx: AppserviceContext, lang: Lang, job: { courseRoom: string; student: string }, spaces: Map<string, Promise<string>>): Promise<boolean> {
+async function makeRoom(
+  ctx: AppserviceContext,
+  lang: Lang,
+  job: { courseRoom: string; student: string },
+  spaces: Map<string, Promise<string>>,
+  district: ReadonlySet<string>,
+): Promise<boolean> {
   if ((await submissionRoomOf(ctx.db, job.courseRoom, job.student)) !== null) return false;
   const course = (await courseName(ctx.db, job.courseRoom)) ?? "";
   const teachers = await teachersOf(ctx.db, job.courseRoom, ctx.matrix.botUserId);
@@ -76,6 +85,8 @@ async function makeRoom(ctx: AppserviceContext, lang: Lang, job: { courseRoom: s
     students: [job.student],
     teachers,
     assignmentId: null,
+    // A student of a district school: their school's homework bot reads along (their own web client lists the work).
+    readers: district.has(job.student.slice(job.student.indexOf(":") + 1)) ? [`${ctx.matrix.botUserId.slice(0, ctx.matrix.botUserId.indexOf(":"))}:${job.student.slice(job.student.indexOf(":") + 1)}`] : [],
   });
   await ctx.matrix.bot.invite(spaceId, job.student).catch((e: unknown) => {
     if (!(e instanceof MatrixError && e.errcode === "M_FORBIDDEN")) throw e;
@@ -120,6 +131,7 @@ export async function runReminders(ctx: AppserviceContext, lang: Lang, now = Dat
     await ctx.db.query<{ course_room: string; id: string; title: string; due: string; timezone: string | null; student: string; room_id: string }>(DUE_REMINDERS, [
       now,
       ctx.matrix.botUserId,
+      (ctx.matrix.identity as { serverName?: string } | undefined)?.serverName ?? null,
     ])
   ).rows;
   let sent = 0;

@@ -99,6 +99,8 @@ export async function startDistrict(opts: {
   livekit: { url: string; httpUrl: string; apiKey: string; apiSecret: string };
   /** Synapse's retry interval for a school that is down (tests: seconds, production: minutes). */
   retry?: { min: string; max: string };
+  /** Synapse on PostgreSQL, as in production (benchmarks); default SQLite (tests). */
+  synapsePostgres?: boolean;
 }): Promise<TestDistrict> {
   const { dir } = opts;
   // Nine appservices in this process: their info lines would drown the test output.
@@ -116,13 +118,20 @@ export async function startDistrict(opts: {
   for (const spec of opts.all) {
     const db = `district_${spec.id.replace(/-/g, "_")}_${randomBytes(3).toString("hex")}`;
     await admin.query(`CREATE DATABASE ${db}`);
+    let synapseDb: Record<string, unknown> = { kind: "sqlite" };
+    if (opts.synapsePostgres === true) {
+      // Synapse wants C collation.
+      await admin.query(`CREATE DATABASE ${db}_synapse ENCODING 'UTF8' LC_COLLATE 'C' LC_CTYPE 'C' TEMPLATE template0`);
+      const u = new URL(opts.pgUrl);
+      synapseDb = { kind: "postgres", host: u.hostname, port: Number(u.port), user: decodeURIComponent(u.username), database: `${db}_synapse` };
+    }
     const ports = { hs: await freePort(), school: await freePort(), homework: await freePort(), calendar: await freePort() };
     const schoolDir = join(dir, spec.id);
     mkdirSync(schoolDir, { recursive: true });
     // The school's own settings (what the district does not decide): written once, kept by every regeneration.
     const own = {
       school: { id: spec.id, name: spec.name, state: "NI", mail_domain: serverNameOf(spec.id) },
-      homeserver: { server_name: serverNameOf(spec.id), public_baseurl: `http://127.0.0.1:${ports.hs}`, port: ports.hs, database: { kind: "sqlite" }, user_directory: "school" },
+      homeserver: { server_name: serverNameOf(spec.id), public_baseurl: `http://127.0.0.1:${ports.hs}`, port: ports.hs, database: synapseDb, user_directory: "school" },
       appservices: { school: { port: ports.school }, homework: { port: ports.homework }, calendar: { port: ports.calendar }, mail: { port: ports.calendar + 1, enabled: false } },
       database: { kind: "postgres", url: databaseUrl(opts.pgUrl, db) },
       video: { livekit_url: opts.livekit.url, token_service_url: `http://127.0.0.1:${videoPort}` },

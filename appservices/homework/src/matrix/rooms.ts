@@ -72,8 +72,9 @@ export async function ensureCourseSpace(matrix: AppserviceMatrix, courseRoom: st
  */
 export async function createSubmissionRoom(
   matrix: AppserviceMatrix,
-  opts: { courseRoom: string; spaceId: string; name: string; students: readonly string[]; teachers: readonly string[]; assignmentId: string | null },
+  opts: { courseRoom: string; spaceId: string; name: string; students: readonly string[]; teachers: readonly string[]; assignmentId: string | null; readers?: readonly string[] },
 ): Promise<string> {
+  const readers = opts.readers ?? [];
   const alias = roomAliasFor(matrix.identity.botLocalpart, "room", opts.courseRoom, opts.assignmentId ?? "", ...[...opts.students].sort());
   const roomId = await createOrAdopt(matrix, alias, async () => {
     const r = await matrix.bot.createRoom({
@@ -81,7 +82,7 @@ export async function createSubmissionRoom(
       room_alias_name: alias,
       visibility: Visibility.Private,
       preset: Preset.PrivateChat,
-      invite: [...opts.students, ...opts.teachers],
+      invite: [...opts.students, ...opts.teachers, ...readers],
       power_level_content_override: powerLevels(opts.teachers),
       initial_state: [
         { type: "m.room.history_visibility", state_key: "", content: { history_visibility: "shared" } },
@@ -96,7 +97,7 @@ export async function createSubmissionRoom(
   // Invite whoever belongs but is neither joined nor invited (after adopting a room a crash left behind).
   const { chunk } = (await matrix.bot.members(roomId)) as unknown as { chunk: { state_key: string; content: { membership?: string } }[] };
   const present = new Set(chunk.filter((m) => m.content.membership === "join" || m.content.membership === "invite").map((m) => m.state_key));
-  for (const user of [...opts.students, ...opts.teachers]) {
+  for (const user of [...opts.students, ...opts.teachers, ...readers]) {
     if (present.has(user)) continue;
     await matrix.bot.invite(roomId, user).catch((e: unknown) => {
       if (!(e instanceof MatrixError && e.errcode === "M_FORBIDDEN")) throw e;
