@@ -236,7 +236,7 @@ describe("a course shared by two schools (on school A's server)", () => {
     assert.equal(await onB(localRoom), 404);
   });
 
-  it("puts the course's dates into the remote student's own school calendar, announced once (by the host school's bot)", async () => {
+  it("puts the course's dates and exams into the remote student's own school calendar and start page, announced once (by the host school's bot)", async () => {
     // The host's calendar bot invites the remote student's school's calendar bot, which reads along.
     await eventually("B's calendar bot in the course", async () => calBot("schule-b") in ((await ok(teacher, "GET", `/_matrix/client/v3/rooms/${enc(course)}/joined_members`)).joined as Record<string, unknown>), 60_000);
     await ok(teacher, "PUT", `/_matrix/client/v3/rooms/${enc(course)}/state/de.schulhof.calendar.event/exkursion@latein`, {
@@ -258,6 +258,25 @@ describe("a course shared by two schools (on school A's server)", () => {
       return r.occurrences?.find((o) => o.summary === "Exkursion Römermuseum");
     }, 60_000);
     assert.equal(occ.summary, "Exkursion Römermuseum");
+    // An exam of the shared course (the host's @klausuren writes it into the course calendar once it is confirmed)
+    // is on the remote student's start page at their own school.
+    const day = new Date(Date.now() + 3 * 86_400_000).toISOString().slice(0, 10);
+    await ok(teacher, "PUT", `/_matrix/client/v3/rooms/${enc(course)}/state/de.schulhof.calendar.event/exam-xlatein1`, {
+      summary: "Klausur Latein 9",
+      start: `${day}T08:00`,
+      end: `${day}T09:30`,
+      all_day: false,
+      tzid: "Europe/Berlin",
+      category: "exam",
+      exam_id: "xlatein1",
+      exam_kind: "klausur",
+      exam_periods: [1, 2],
+    });
+    const exam = await eventually("the shared course's exam on B's start page", async () => {
+      const r = (await (await fetch(`${base}/exams/upcoming`, { headers: { authorization: `Bearer ${token}` } })).json()) as { exams?: { id: string; date: string; periods: number[]; kind: string; course: string }[] };
+      return r.exams?.find((e) => e.id === "xlatein1");
+    }, 60_000);
+    assert.deepEqual({ date: exam.date, periods: exam.periods, kind: exam.kind, course: exam.course }, { date: day, periods: [1, 2], kind: "klausur", course: "Latein 9 (Bezirkskurs)" });
     // One announcement in the course, by the host school's bot; the guest bot stays silent.
     await eventually("announced by A's bot", async () => (await events(teacher, course)).find((e) => e.sender === calBot("schule-a") && String(e.content.body).includes("Exkursion Römermuseum")));
     await sleep(2000);

@@ -4,7 +4,8 @@ import { DateTime } from "luxon";
 import { z } from "zod";
 import type { Queryable } from "@schulhof/core";
 import { EXAM_KINDS, ExamRulesSchema, isIsoDate, planWeeks, type ExamKind } from "../exams/index.ts";
-import { EXAM_RULES, periodCount, periodList } from "../domain.ts";
+import { EXAM_RULES, isGuestRoom, periodCount, periodList } from "../domain.ts";
+import { eventsIn } from "../store/events.ts";
 import { examsOfCohort, examsOfCohorts, type ExamContent } from "../store/exams.ts";
 import { getRoom, isJoined, joinedOf, powerIn, roomsWhere, type RoomRow } from "../store/rooms.ts";
 import { blockedDays, blockingCalendars, planned, rulesInForce, schoolRoom } from "../planning/context.ts";
@@ -158,6 +159,22 @@ export function examApi({ router, ctx, env, auth, wrap, json, withOutbox }: ApiK
         if (course === null || powerIn(course, user) < TEACHER) continue;
       }
       visible.push({ id: e.id, course: e.content.course, course_room: e.content.course_room, kind: e.content.kind, date: e.content.date, periods: e.content.periods, title: e.content.title ?? null });
+    }
+    // Shared courses hosted by another district school: their confirmed exams are entries of the course calendar, which
+    // this school reads along (docs/district.md).
+    const joined = (await ctx.db.query<{ room_id: string }>(`SELECT room_id FROM members WHERE user_id = $1 AND joined`, [user])).rows.map((r) => r.room_id);
+    const guests: RoomRow[] = [];
+    for (const id of joined) {
+      const room = await getRoom(ctx.db, id);
+      if (room !== null && room.calendar !== null && isGuestRoom(room, env)) guests.push(room);
+    }
+    if (guests.length > 0) {
+      const to = today.plus({ days }).toISODate()!;
+      for (const ev of await eventsIn(ctx.db, guests.map((r) => r.roomId), today.toISODate()!, to, ["exam"])) {
+        const room = guests.find((r) => r.roomId === ev.roomId);
+        const c = ev.content;
+        visible.push({ id: c.exam_id ?? ev.uid, course: room?.course?.name ?? room?.name ?? "", course_room: ev.roomId, kind: c.exam_kind ?? "klausur", date: c.start.slice(0, 10), periods: c.exam_periods ?? [], title: c.summary });
+      }
     }
     return { days, exams: visible };
   }));

@@ -70,6 +70,9 @@ const EventContentShape = z.looseObject({
   sequence: z.number().int().min(0).optional(),
   created_by: z.string().regex(MATRIX_USER_ID_RE).optional(),
   exam_id: z.string().min(1).max(MAX_EXAM_ID_LENGTH).optional(),
+  /** An exam's kind and lesson periods, so that a district school reading a shared course's calendar can list the exam. */
+  exam_kind: z.string().min(1).max(40).optional(),
+  exam_periods: z.array(z.number().int().min(1).max(20)).max(20).optional(),
 });
 
 /**

@@ -95,6 +95,8 @@ export function examCalendarEvent(c: ExamContent, env: CalendarEnv): EventConten
     category: "exam",
     description: [`${periods} Stunde`, c.note ?? ""].filter((s) => s !== "").join("\n"),
     exam_id: c.id,
+    exam_kind: c.kind,
+    exam_periods: [...c.periods],
     sequence: c.version,
   } as EventContent;
 }

@@ -127,8 +127,9 @@ async function sendOne(db: Db, matrix: AppserviceMatrix, log: Logger, row: Row):
     return "done";
   } catch (e) {
     const err = asIntakeError(e);
-    // Refusals (4xx) are final; a homeserver that is down or busy is waited for, however long.
-    if (err instanceof PermanentError) {
+    // Refusals (4xx) are final; a homeserver that is down or busy is waited for, however long. A join refused right
+    // after an invite from another server is tried a few more times: that server may not have stored its invite yet.
+    if (err instanceof PermanentError && !(a.kind === "join" && row.attempts < 5)) {
       log.warn({ err: e, seq: row.seq, room_id: a.roomId, kind: a.kind }, "outbox action refused for good");
       await db.query(MARK_FAILED, [row.seq, err.message.slice(0, 2000)]).catch(() => undefined);
       return "done";
