@@ -5,7 +5,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { startDistrict, startPostgres, type DistrictUser, type TestDistrict, type TestPostgres } from "@schulhof/test";
 import { cpuSeconds, peakRssMiB, printTable } from "./proc.ts";
-import { percentile } from "./stack.ts";
+import { matrixCall, percentile } from "./stack.ts";
 
 const PROBES = Number(process.env.BENCH_PROBES ?? 120);
 /** Load messages in flight at most; beyond it the generator drops (and counts) instead of piling up without end. */
@@ -17,18 +17,7 @@ const LOADS = (process.env.BENCH_FEDERATION_LOADS ?? "5,20,50").split(",").map(N
 const say = (s: string): void => void process.stderr.write(`bench: ${s}\n`);
 const enc = encodeURIComponent;
 
-async function call(u: DistrictUser, method: string, path: string, body?: unknown): Promise<Record<string, unknown>> {
-  for (let attempt = 0; ; attempt++) {
-    const res = await fetch(`${u.school.url}${path}`, { method, headers: { authorization: `Bearer ${u.accessToken}`, "content-type": "application/json" }, body: body === undefined ? undefined : JSON.stringify(body) });
-    const json = (await res.json()) as Record<string, unknown>;
-    if (res.status === 429 && attempt < 30) {
-      await new Promise((r) => setTimeout(r, Number(json.retry_after_ms ?? 200)));
-      continue;
-    }
-    if (!res.ok) throw new Error(`${method} ${path}: ${res.status} ${JSON.stringify(json)}`);
-    return json;
-  }
-}
+const call = (u: DistrictUser, method: string, path: string, body?: unknown): Promise<Record<string, unknown>> => matrixCall(u.school.url, u.accessToken, method, path, body);
 
 async function joinWhenInvited(u: DistrictUser, roomId: string): Promise<void> {
   for (let i = 0; i < 200; i++) {

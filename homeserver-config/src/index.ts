@@ -1,5 +1,5 @@
 // Public surface of @schulhof/homeserver-config: from a school file to Synapse config, registrations and well-known.
-export { SchoolFileSchema, FederationSchema, BUNDESLAENDER, type SchoolFile } from "./schema.ts";
+export { SchoolFileSchema, BUNDESLAENDER, type SchoolFile } from "./schema.ts";
 export { loadOrCreateSecrets, saveSecrets, newToken, SecretsSchema, type Secrets } from "./secrets.ts";
 export { builtinAppservices, registrationFor, type AppserviceSpec } from "./appservices.ts";
 export { homeserverYaml, logConfig, type SynapsePaths } from "./synapse.ts";

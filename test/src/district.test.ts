@@ -10,6 +10,8 @@ import { parse } from "yaml";
 import { dispose } from "@livekit/rtc-node";
 import { testEnv } from "./harness/env.ts";
 import { joinAsParticipant } from "./harness/livekit.ts";
+import { apiSession } from "./harness/openid.ts";
+import { getToken } from "./harness/video.ts";
 import { signedFederationRequest, startDistrict, type DistrictUser, type TestDistrict } from "./harness/district.ts";
 
 let d: TestDistrict;
@@ -196,15 +198,11 @@ describe("a course shared by two schools (on school A's server)", () => {
 
   it("lists the shared course's work, the submission and the grade in the remote student's own school's homework API (its web client)", async () => {
     const b = d.school("schule-b");
-    const oid = await ok(remote, "POST", `/_matrix/client/v3/user/${enc(remote.userId)}/openid/request_token`, {});
-    const base = `http://127.0.0.1:${b.ports.homework}/_schulhof/homework/v1`;
-    const ex = await fetch(`${base}/openid/exchange`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ openid_token: oid }) });
-    assert.equal(ex.status, 200, await ex.clone().text());
-    const { token } = (await ex.json()) as { token: string };
+    const hw = await apiSession(remote, `http://127.0.0.1:${b.ports.homework}/_schulhof/homework/v1`, b.url);
     const item = await eventually(
       "the graded assignment in B's to-do list",
       async () => {
-        const r = (await (await fetch(`${base}/todo`, { headers: { authorization: `Bearer ${token}` } })).json()) as {
+        const r = (await (await hw("/todo")).json()) as {
           items?: { assignment_id: string; title: string; status: string; feedback: { grade?: string } | null }[];
         };
         const it = r.items?.find((i) => i.assignment_id === "a-latein-1");
@@ -248,13 +246,9 @@ describe("a course shared by two schools (on school A's server)", () => {
       category: "trip",
     });
     const b = d.school("schule-b");
-    const oid = await ok(remote, "POST", `/_matrix/client/v3/user/${enc(remote.userId)}/openid/request_token`, {});
-    const base = `http://127.0.0.1:${b.ports.calendar}/_schulhof/calendar/v1`;
-    const ex = await fetch(`${base}/openid/exchange`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ openid_token: oid }) });
-    assert.equal(ex.status, 200, await ex.clone().text());
-    const { token } = (await ex.json()) as { token: string };
+    const cal = await apiSession(remote, `http://127.0.0.1:${b.ports.calendar}/_schulhof/calendar/v1`, b.url);
     const occ = await eventually("the trip in B's calendar for the remote student", async () => {
-      const r = (await (await fetch(`${base}/events?from=2027-03-01&to=2027-03-31`, { headers: { authorization: `Bearer ${token}` } })).json()) as { occurrences?: { summary: string }[] };
+      const r = (await (await cal("/events?from=2027-03-01&to=2027-03-31")).json()) as { occurrences?: { summary: string }[] };
       return r.occurrences?.find((o) => o.summary === "Exkursion Römermuseum");
     }, 60_000);
     assert.equal(occ.summary, "Exkursion Römermuseum");
@@ -273,7 +267,7 @@ describe("a course shared by two schools (on school A's server)", () => {
       exam_periods: [1, 2],
     });
     const exam = await eventually("the shared course's exam on B's start page", async () => {
-      const r = (await (await fetch(`${base}/exams/upcoming`, { headers: { authorization: `Bearer ${token}` } })).json()) as { exams?: { id: string; date: string; periods: number[]; kind: string; course: string }[] };
+      const r = (await (await cal("/exams/upcoming")).json()) as { exams?: { id: string; date: string; periods: number[]; kind: string; course: string }[] };
       return r.exams?.find((e) => e.id === "xlatein1");
     }, 60_000);
     assert.deepEqual({ date: exam.date, periods: exam.periods, kind: exam.kind, course: exam.course }, { date: day, periods: [1, 2], kind: "klausur", course: "Latein 9 (Bezirkskurs)" });
@@ -283,15 +277,17 @@ describe("a course shared by two schools (on school A's server)", () => {
     assert.equal((await events(teacher, course)).filter((e) => e.sender === calBot("schule-b") && e.type === "m.room.message").length, 0);
   });
 
+  it("keeps the calendar bots out of rooms they are only invited to by another school's people (only a peer bot's invite counts)", async () => {
+    const colleague = await d.user("schule-b", "kollegin");
+    const lure = ((await ok(colleague, "POST", "/_matrix/client/v3/createRoom", { name: "Privater Kalender", invite: [calBot("schule-a")] })) as { room_id: string }).room_id;
+    // The host's bot joined the course within seconds above; give this invite the same time and more.
+    await sleep(5000);
+    const members = (await ok(colleague, "GET", `/_matrix/client/v3/rooms/${enc(lure)}/joined_members`)).joined as Record<string, unknown>;
+    assert.ok(!(calBot("schule-a") in members), "school A's calendar bot does not follow a person of school B");
+  });
+
   it("lets the remote student into the course's video lesson with a token from the central service", async () => {
-    const token = async (u: DistrictUser): Promise<Response> => {
-      const oid = await ok(u, "POST", `/_matrix/client/v3/user/${enc(u.userId)}/openid/request_token`, {});
-      return fetch(`${d.videoUrl}/get_token`, {
-        method: "POST",
-        headers: { "content-type": "application/json" },
-        body: JSON.stringify({ room_id: course, slot_id: "m.call#ROOM", openid_token: oid, member: { id: `m-${u.localpart}`, claimed_user_id: u.userId, claimed_device_id: "DEV1" } }),
-      });
-    };
+    const token = (u: DistrictUser): Promise<Response> => getToken(u, course, { serviceUrl: d.videoUrl, homeserverUrl: u.school.url });
     const t = await token(teacher);
     const s = await token(remote);
     assert.equal(t.status, 200, await t.clone().text());
@@ -367,12 +363,7 @@ describe("a server outside the district", () => {
   });
 
   it("gets no video token from the district's token service", async () => {
-    const oid = await ok(intruder, "POST", `/_matrix/client/v3/user/${enc(intruder.userId)}/openid/request_token`, {});
-    const res = await fetch(`${d.videoUrl}/get_token`, {
-      method: "POST",
-      headers: { "content-type": "application/json" },
-      body: JSON.stringify({ room_id: room, slot_id: "m.call#ROOM", openid_token: oid, member: { id: "m-x", claimed_user_id: intruder.userId, claimed_device_id: "X" } }),
-    });
+    const res = await getToken(intruder, room, { serviceUrl: d.videoUrl, homeserverUrl: intruder.school.url });
     assert.equal(res.status, 403);
     assert.equal(((await res.json()) as { errcode: string }).errcode, "M_FORBIDDEN");
   });
@@ -444,12 +435,7 @@ describe("changing the district file", () => {
 
     await eventually("the new school's user can be invited", async () => (await api(teacher, "POST", `/_matrix/client/v3/rooms/${enc(room)}/invite`, { user_id: newcomer.userId })).status === 200, 60_000);
     await joinWhenInvited(newcomer, room);
-    const oid = await ok(newcomer, "POST", `/_matrix/client/v3/user/${enc(newcomer.userId)}/openid/request_token`, {});
-    const token = await fetch(`${d.videoUrl}/get_token`, {
-      method: "POST",
-      headers: { "content-type": "application/json" },
-      body: JSON.stringify({ room_id: room, slot_id: "m.call#ROOM", openid_token: oid, member: { id: "m-n", claimed_user_id: newcomer.userId, claimed_device_id: "N" } }),
-    });
+    const token = await getToken(newcomer, room, { serviceUrl: d.videoUrl, homeserverUrl: newcomer.school.url });
     assert.equal(token.status, 200, await token.clone().text());
 
     await d.setDistrict(["schule-a", "schule-b"], ["schule-a"]);

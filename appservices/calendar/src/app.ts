@@ -1,5 +1,5 @@
 // The calendar appservice (`@kalender`, `@klausuren`): calendars, feeds, reminders and exam planning.
-import { asIntakeError, requireBearer, serverOf, type AppserviceDefinition, type HandlerContext, type MatrixEvent, type Queryable } from "@schulhof/core";
+import { asIntakeError, localpartOf, localUserId, requireBearer, serverOf, type AppserviceDefinition, type HandlerContext, type MatrixEvent, type Queryable } from "@schulhof/core";
 import { CalendarConfigSchema, periodsOf, type CalendarConfig } from "./config.ts";
 import { CAL_EVENT, EXAM, isGuestRoom, STATE_TYPES, type CalendarEnv } from "./domain.ts";
 import { getRoom } from "./store/rooms.ts";
@@ -45,7 +45,7 @@ export const calendarAppservice: AppserviceDefinition<CalendarConfig> = {
       serverName: config.serverName,
     };
     const district = new Set(config.districtServers);
-    const peerBot = (server: string): string => `${env.botUserId.slice(0, env.botUserId.indexOf(":"))}:${server}`;
+    const peerBot = (server: string): string => localUserId(localpartOf(env.botUserId), server);
     /**
      * Students of district schools in a calendar room of ours (a shared course): their schools' calendar bots are invited
      * too, so that their own school's feeds and calendar show the course's dates. Once per bot and room.

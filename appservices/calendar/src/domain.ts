@@ -1,4 +1,6 @@
 // Event types of the calendar appservice and its environment.
+import { hostedElsewhere } from "@schulhof/core";
+
 export const CALENDAR = "de.schulhof.calendar";
 export const CAL_EVENT = "de.schulhof.calendar.event";
 export const EXAM = "de.schulhof.exam";
@@ -83,8 +85,7 @@ export interface CalendarEnv {
 
 /** A room hosted by another school of the district (a shared course): this appservice reads it, never announces, corrects or answers there. */
 export function isGuestRoom(room: { creators: readonly string[] } | null, env: Pick<CalendarEnv, "serverName">): boolean {
-  const own = env.serverName;
-  return own !== undefined && room !== null && room.creators.length > 0 && room.creators.every((c) => c.slice(c.indexOf(":") + 1) !== own);
+  return env.serverName !== undefined && room !== null && hostedElsewhere(room.creators, env.serverName);
 }
 
 /** The bots of this appservice. */

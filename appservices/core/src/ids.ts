@@ -32,3 +32,11 @@ export function localpartOf(id: string): string {
 export function serverOf(id: string): string {
   return id.slice(id.indexOf(":") + 1);
 }
+
+/**
+ * Whether a room was made at another server: all its creators (room version 12 records them) are elsewhere. A district
+ * school's bots only read such rooms (a shared course hosted by another school); no creators known: not elsewhere.
+ */
+export function hostedElsewhere(creators: readonly string[], ownServer: string): boolean {
+  return creators.length > 0 && creators.every((c) => serverOf(c) !== ownServer);
+}

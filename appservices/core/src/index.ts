@@ -17,7 +17,7 @@ export { createMetrics, type CoreMetrics } from "./metrics.ts";
 export { AppserviceMatrix, asIntakeError, isForbidden, type AppserviceIdentity, type MatrixPort } from "./matrix/client.ts";
 export { SynapseAdmin, SynapseAdminError, registerWithSharedSecret, type AdminUserUpdate } from "./matrix/synapse-admin.ts";
 export { startAppservice, type AppserviceContext, type AppserviceDefinition, type AppserviceHandlers, type RunningAppservice, type RuntimeConfig } from "./runtime.ts";
-export { userId, roomId, localUserId, localpartOf, serverOf, type UserId, type RoomId, type EventId } from "./ids.ts";
+export { userId, roomId, localUserId, localpartOf, serverOf, hostedElsewhere, type UserId, type RoomId, type EventId } from "./ids.ts";
 export { OpenIdVerifier, OpenIdTokenSchema, type OpenIdToken, type OpenIdVerifierOptions } from "./openid/index.ts";
 export { issueSession, verifySession, assertSessionSecret, DEFAULT_SESSION_TTL_MS, MIN_SESSION_SECRET_LENGTH, type Session } from "./openid/index.ts";
 export { openIdRoutes, requireUser, userOf, sendError, langOf, matrixErrorHandler, type OpenIdRouteOptions } from "./openid/index.ts";

@@ -1,7 +1,7 @@
 // Typed Matrix ids: which user ids are accepted, and how localpart and server are taken apart.
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { localpartOf, localUserId, roomId, serverOf, userId } from "@schulhof/core";
+import { hostedElsewhere, localpartOf, localUserId, roomId, serverOf, userId } from "@schulhof/core";
 
 describe("userId", () => {
   it("accepts valid user ids unchanged", () => {
@@ -43,5 +43,20 @@ describe("localpartOf and serverOf", () => {
 
   it("take the server of room ids too", () => {
     assert.equal(serverOf("!opaque:schule.example.de"), "schule.example.de");
+  });
+});
+
+describe("hostedElsewhere", () => {
+  it("is true only when every creator of the room is at another server", () => {
+    assert.equal(hostedElsewhere(["@lehrerin:schule-a.de"], "schule-b.de"), true);
+    assert.equal(hostedElsewhere(["@lehrerin:schule-a.de", "@schule:schule-a.de"], "schule-b.de"), true);
+    assert.equal(hostedElsewhere(["@lehrerin:schule-a.de", "@gast:schule-b.de"], "schule-b.de"), false);
+    assert.equal(hostedElsewhere(["@schule:schule-b.de"], "schule-b.de"), false);
+    // A port is part of the server name: schule-b.de:8448 is another server than schule-b.de.
+    assert.equal(hostedElsewhere(["@x:schule-b.de:8448"], "schule-b.de"), true);
+  });
+
+  it("is false when no creator is known (an older room version): the room is treated as our own", () => {
+    assert.equal(hostedElsewhere([], "schule-b.de"), false);
   });
 });

@@ -1,5 +1,5 @@
 // The homework appservice (`@hausaufgaben`): assignments, private submissions, feedback, reminders and the API.
-import { asIntakeError, requireBearer, type AppserviceDefinition, type HandlerContext, type MatrixEvent } from "@schulhof/core";
+import { asIntakeError, localpartOf, localUserId, requireBearer, serverOf, type AppserviceDefinition, type HandlerContext, type MatrixEvent } from "@schulhof/core";
 import { HomeworkConfigSchema, type HomeworkConfig } from "./config.ts";
 import { ASSIGNMENT, EXTENSION, FEEDBACK, SUBMISSION, SUBMISSION_ROOM } from "./domain/schema.ts";
 import { handleCommand, isHomeworkCommand, type RoomReader } from "./bot/commands.ts";
@@ -31,7 +31,7 @@ export const homeworkAppservice: AppserviceDefinition<HomeworkConfig> = {
     const config = HomeworkConfigSchema.parse(rawConfig);
     const env: HomeworkEnv = { botUserId: ctx.matrix.botUserId, lang: config.language, timezone: config.timezone, serverName: ctx.matrix.identity.serverName };
     const district = new Set(config.districtServers);
-    const peerBot = (server: string): string => `${env.botUserId.slice(0, env.botUserId.indexOf(":"))}:${server}`;
+    const peerBot = (server: string): string => localUserId(localpartOf(env.botUserId), server);
     /**
      * Students of district schools in a course of ours (a shared course): their schools' homework bots are invited to read
      * along, so that their own school's web client lists the course's work. Once per bot and room.
@@ -40,7 +40,7 @@ export const homeworkAppservice: AppserviceDefinition<HomeworkConfig> = {
       if (district.size === 0 || (await courseName(hctx.tx, roomId)) === null || (await guestRoom(hctx.tx, roomId, env)).guest) return;
       const members = (await hctx.tx.query<{ user_id: string; joined: boolean }>(`SELECT user_id, joined FROM course_members WHERE room_id = $1`, [roomId])).rows;
       const known = new Set(members.map((m) => m.user_id));
-      const servers = new Set(members.filter((m) => m.joined).map((m) => m.user_id.slice(m.user_id.indexOf(":") + 1)).filter((s) => district.has(s)));
+      const servers = new Set(members.filter((m) => m.joined).map((m) => serverOf(m.user_id)).filter((s) => district.has(s)));
       for (const server of servers) if (!known.has(peerBot(server))) await hctx.enqueue({ kind: "invite", roomId, userId: peerBot(server) });
     };
     const reader: RoomReader = {
@@ -101,7 +101,7 @@ export const homeworkAppservice: AppserviceDefinition<HomeworkConfig> = {
               return;
             default:
               await onRoomState(event, hctx.tx);
-              if (event.type === "m.room.member" && event.content.membership === "join" && event.state_key !== undefined && district.has(event.state_key.slice(event.state_key.indexOf(":") + 1)))
+              if (event.type === "m.room.member" && event.content.membership === "join" && event.state_key !== undefined && district.has(serverOf(event.state_key)))
                 await invitePeers(event.room_id, hctx);
               return;
           }

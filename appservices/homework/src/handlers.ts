@@ -1,5 +1,5 @@
 // Handling of homework events: the projection of course rooms and submission rooms, with checks and replies.
-import { noticeContent, type HandlerContext, type MatrixEvent, type Queryable } from "@schulhof/core";
+import { hostedElsewhere, noticeContent, type HandlerContext, type MatrixEvent, type Queryable } from "@schulhof/core";
 import { ASSIGNMENT, AssignmentSchema, EXTENSION, RECEIPT, REFUSAL, ExtensionSchema, FEEDBACK, FeedbackSchema, SUBMISSION, SUBMISSION_ROOM, SubmissionRoomSchema, SubmissionSchema, type Assignment } from "./domain/schema.ts";
 import { formatAtSchool, judgeSubmission } from "./domain/deadlines.ts";
 import { deleteAssignment, getAssignment, saveAssignment } from "./store/assignments.ts";
@@ -22,11 +22,9 @@ export interface HomeworkEnv {
  * announces, confirms, reminds and makes rooms. Answers the room's creators too (the host's bot among them).
  */
 export async function guestRoom(tx: Queryable, roomId: string, env: Pick<HomeworkEnv, "serverName">): Promise<{ guest: boolean; creators: string[] }> {
-  const own = env.serverName;
-  if (own === undefined) return { guest: false, creators: [] };
-  const row = (await tx.query<{ creators: string[] }>(`SELECT creators FROM course_rooms WHERE room_id = $1`, [roomId])).rows[0];
-  const creators = row?.creators ?? [];
-  return { guest: creators.length > 0 && creators.every((c) => c.slice(c.indexOf(":") + 1) !== own), creators };
+  if (env.serverName === undefined) return { guest: false, creators: [] };
+  const creators = (await tx.query<{ creators: string[] }>(`SELECT creators FROM course_rooms WHERE room_id = $1`, [roomId])).rows[0]?.creators ?? [];
+  return { guest: hostedElsewhere(creators, env.serverName), creators };
 }
 
 type Hctx = HandlerContext;

@@ -1,5 +1,6 @@
 // Background work of the homework appservice: making requested submission rooms, and reminders before the due date.
 import type { AppserviceContext } from "@schulhof/core";
+import { localpartOf, localUserId, serverOf } from "@schulhof/core";
 import { MatrixError } from "matrix-js-sdk";
 import { formatAtSchool } from "./domain/deadlines.ts";
 import { T, type Lang } from "./bot/texts.ts";
@@ -19,8 +20,8 @@ SELECT a.course_room, a.id, a.content ->> 'title' AS title, a.content ->> 'due' 
 FROM assignments a
 JOIN course_rooms c ON c.room_id = a.course_room AND c.is_course
   -- never in a course hosted by another district school (its bot reminds): a creator of ours, or none recorded
-  AND ($3::text IS NULL OR c.creators = '[]'::jsonb
-       OR EXISTS (SELECT 1 FROM jsonb_array_elements_text(c.creators) cr WHERE substring(cr from position(':' in cr) + 1) = $3))
+  -- (the rule of hostedElsewhere in @schulhof/core, in SQL)
+  AND (c.creators = '[]'::jsonb OR EXISTS (SELECT 1 FROM jsonb_array_elements_text(c.creators) cr WHERE substring(cr from position(':' in cr) + 1) = $3))
 JOIN course_members m ON m.room_id = a.course_room AND m.joined AND m.power < 50 AND m.user_id <> $2
 JOIN submission_rooms r ON r.course_room = a.course_room AND r.assignment_id IS NULL AND r.students = jsonb_build_array(m.user_id)
 WHERE a.content ->> 'status' = 'published' AND a.content -> 'teams' = 'null'::jsonb
@@ -86,7 +87,7 @@ async function makeRoom(
     teachers,
     assignmentId: null,
     // A student of a district school: their school's homework bot reads along (their own web client lists the work).
-    readers: district.has(job.student.slice(job.student.indexOf(":") + 1)) ? [`${ctx.matrix.botUserId.slice(0, ctx.matrix.botUserId.indexOf(":"))}:${job.student.slice(job.student.indexOf(":") + 1)}`] : [],
+    readers: district.has(serverOf(job.student)) ? [localUserId(localpartOf(ctx.matrix.botUserId), serverOf(job.student))] : [],
   });
   await ctx.matrix.bot.invite(spaceId, job.student).catch((e: unknown) => {
     if (!(e instanceof MatrixError && e.errcode === "M_FORBIDDEN")) throw e;
@@ -131,7 +132,7 @@ export async function runReminders(ctx: AppserviceContext, lang: Lang, now = Dat
     await ctx.db.query<{ course_room: string; id: string; title: string; due: string; timezone: string | null; student: string; room_id: string }>(DUE_REMINDERS, [
       now,
       ctx.matrix.botUserId,
-      (ctx.matrix.identity as { serverName?: string } | undefined)?.serverName ?? null,
+      ctx.matrix.identity.serverName,
     ])
   ).rows;
   let sent = 0;

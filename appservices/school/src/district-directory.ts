@@ -18,7 +18,7 @@ export interface DirectoryConfig {
 }
 
 /** Who should be in the directory room: the school's active teachers (and admins), when the school shares. */
-export async function directoryMembers(ctx: Pick<AppserviceContext, "db">, share: boolean): Promise<Set<string>> {
+async function directoryMembers(ctx: Pick<AppserviceContext, "db">, share: boolean): Promise<Set<string>> {
   if (!share) return new Set();
   return new Set((await allPeople(ctx.db)).filter((p) => p.active && p.userId !== null && (p.role === "teacher" || p.role === "admin")).map((p) => p.userId as string));
 }

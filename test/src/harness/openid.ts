@@ -3,9 +3,12 @@ import type { TestUser } from "./users.ts";
 import { testEnv } from "./env.ts";
 
 /** Exchanges the user's OpenID token at `apiBase` (e.g. `…/_schulhof/homework/v1`) and answers a fetch bound to the session. */
-export async function apiSession(user: TestUser, apiBase: string): Promise<(path: string, init?: RequestInit) => Promise<Response>> {
-  const env = testEnv();
-  const res = await fetch(`${env.synapseUrl}/_matrix/client/v3/user/${encodeURIComponent(user.userId)}/openid/request_token`, {
+export async function apiSession(
+  user: Pick<TestUser, "userId" | "accessToken">,
+  apiBase: string,
+  homeserverUrl = testEnv().synapseUrl,
+): Promise<(path: string, init?: RequestInit) => Promise<Response>> {
+  const res = await fetch(`${homeserverUrl}/_matrix/client/v3/user/${encodeURIComponent(user.userId)}/openid/request_token`, {
     method: "POST",
     headers: { authorization: `Bearer ${user.accessToken}`, "content-type": "application/json" },
     body: "{}",

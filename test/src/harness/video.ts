@@ -3,9 +3,11 @@ import { TokenVerifier } from "livekit-server-sdk";
 import { testEnv } from "./env.ts";
 import type { TestUser } from "./users.ts";
 
-/** A fresh OpenID token of `u` from the test homeserver. */
-export async function openid(u: TestUser): Promise<Record<string, unknown>> {
-  const res = await fetch(`${testEnv().synapseUrl}/_matrix/client/v3/user/${encodeURIComponent(u.userId)}/openid/request_token`, {
+type VideoUser = Pick<TestUser, "userId" | "localpart" | "accessToken">;
+
+/** A fresh OpenID token of `u` from its homeserver (default: the test homeserver). */
+export async function openid(u: VideoUser, homeserverUrl = testEnv().synapseUrl): Promise<Record<string, unknown>> {
+  const res = await fetch(`${homeserverUrl}/_matrix/client/v3/user/${encodeURIComponent(u.userId)}/openid/request_token`, {
     method: "POST",
     headers: { authorization: `Bearer ${u.accessToken}`, "content-type": "application/json" },
     body: "{}",
@@ -14,8 +16,12 @@ export async function openid(u: TestUser): Promise<Record<string, unknown>> {
 }
 
 /** `POST /get_token` (MSC4195) for `u` in `roomId` at the token service `serviceUrl` (default: the test stack's). */
-export async function getToken(u: TestUser, roomId: string, opts: { serviceUrl?: string; patch?: (b: Record<string, unknown>) => Record<string, unknown> } = {}): Promise<Response> {
-  const body = { room_id: roomId, slot_id: "m.call#ROOM", openid_token: await openid(u), member: { id: `m-${u.localpart}`, claimed_user_id: u.userId, claimed_device_id: "DEV1" } };
+export async function getToken(
+  u: VideoUser,
+  roomId: string,
+  opts: { serviceUrl?: string; homeserverUrl?: string; patch?: (b: Record<string, unknown>) => Record<string, unknown> } = {},
+): Promise<Response> {
+  const body = { room_id: roomId, slot_id: "m.call#ROOM", openid_token: await openid(u, opts.homeserverUrl), member: { id: `m-${u.localpart}`, claimed_user_id: u.userId, claimed_device_id: "DEV1" } };
   return fetch(`${opts.serviceUrl ?? testEnv().videoUrl}/get_token`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify((opts.patch ?? ((b) => b))(body)) });
 }
 

@@ -7,7 +7,7 @@ import { EXAM_KINDS, ExamRulesSchema, isIsoDate, planWeeks, type ExamKind } from
 import { EXAM_RULES, isGuestRoom, periodCount, periodList } from "../domain.ts";
 import { eventsIn } from "../store/events.ts";
 import { examsOfCohort, examsOfCohorts, type ExamContent } from "../store/exams.ts";
-import { getRoom, isJoined, joinedOf, powerIn, roomsWhere, type RoomRow } from "../store/rooms.ts";
+import { calendarsOf, getRoom, isJoined, joinedOf, powerIn, roomsWhere, type RoomRow } from "../store/rooms.ts";
 import { blockedDays, blockingCalendars, planned, rulesInForce, schoolRoom } from "../planning/context.ts";
 import { approveExam, cancelExam, moveExam, requestExam, type ExamDecision } from "../planning/service.ts";
 import { Day, err, forbidden, MAX_RANGE_DAYS, notFound, type ApiKit } from "./common.ts";
@@ -162,12 +162,7 @@ export function examApi({ router, ctx, env, auth, wrap, json, withOutbox }: ApiK
     }
     // Shared courses hosted by another district school: their confirmed exams are entries of the course calendar, which
     // this school reads along (docs/district.md).
-    const joined = (await ctx.db.query<{ room_id: string }>(`SELECT room_id FROM members WHERE user_id = $1 AND joined`, [user])).rows.map((r) => r.room_id);
-    const guests: RoomRow[] = [];
-    for (const id of joined) {
-      const room = await getRoom(ctx.db, id);
-      if (room !== null && room.calendar !== null && isGuestRoom(room, env)) guests.push(room);
-    }
+    const guests = (await calendarsOf(ctx.db, user)).filter((r) => isGuestRoom(r, env));
     if (guests.length > 0) {
       const to = today.plus({ days }).toISODate()!;
       for (const ev of await eventsIn(ctx.db, guests.map((r) => r.roomId), today.toISODate()!, to, ["exam"])) {
