@@ -145,7 +145,8 @@ describe("web client: a video lesson in the browser", { concurrency: false }, ()
     await studentPage.getByRole("link", { name: "Homework", exact: true }).waitFor();
     assert.equal(await studentPage.getAttribute("html", "lang"), "en");
     assert.equal(await studentPage.getAttribute("html", "data-theme"), "dark");
-    // Everybody left: the list no longer marks the lesson as running.
+    // Everybody left: the list no longer marks the lesson as running (once the leave events have reached this client's sync).
+    await studentPage.getByText("Lesson running").waitFor({ state: "detached", timeout: 30_000 });
     assert.equal(await studentPage.getByText("Lesson running").count(), 0);
     await assertAccessible(studentPage, "the video list in English, dark");
     await saveScreenshots(studentPage, "video-list-en-dark");
