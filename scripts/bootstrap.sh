@@ -20,10 +20,11 @@ fi
 
 # Synapse from the Python package index into .venv, version pinned, with the PostgreSQL driver as a
 # binary wheel (psycopg2-binary: nothing to compile, no libpq headers needed).
-if ! .venv/bin/python -c "import sys, psycopg2, importlib.metadata as m; sys.exit(0 if m.version('matrix-synapse') == '$SYNAPSE_VERSION' and m.version('icalendar') == '$ICALENDAR_VERSION' else 1)" 2>/dev/null; then
-  say "installing Synapse $SYNAPSE_VERSION (and icalendar for the tests) into .venv"
+# The `redis` extra (txredisapi, hiredis) lets Synapse run with workers (homeserver.workers, docs/scaling.md).
+if ! .venv/bin/python -c "import sys, psycopg2, txredisapi, importlib.metadata as m; sys.exit(0 if m.version('matrix-synapse') == '$SYNAPSE_VERSION' and m.version('icalendar') == '$ICALENDAR_VERSION' else 1)" 2>/dev/null; then
+  say "installing Synapse $SYNAPSE_VERSION with its redis extra (and icalendar for the tests) into .venv"
   python3 -m venv .venv
-  .venv/bin/pip install --quiet --disable-pip-version-check "matrix-synapse==$SYNAPSE_VERSION" "psycopg2-binary==$PSYCOPG2_VERSION" "icalendar==$ICALENDAR_VERSION"
+  .venv/bin/pip install --quiet --disable-pip-version-check "matrix-synapse[redis]==$SYNAPSE_VERSION" "psycopg2-binary==$PSYCOPG2_VERSION" "icalendar==$ICALENDAR_VERSION"
 fi
 
 # PostgreSQL's server binaries (the tests start their own cluster): Debian's package, when we may install it.
@@ -58,6 +59,20 @@ if [ "${1:-}" = "--with-postgres" ] && ! command -v openssl >/dev/null 2>&1; the
       || { apt-get update -q >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends openssl >/dev/null; }
   else
     say "openssl is missing: install the Debian package openssl (the district tests need it)"
+    exit 1
+  fi
+fi
+
+# Redis (Debian package) for Synapse with workers: the workers test and bench:morning's worker run.
+if [ "${1:-}" = "--with-postgres" ] && ! command -v redis-server >/dev/null 2>&1 && [ ! -x /usr/bin/redis-server ]; then
+  if [ "$(id -u)" = "0" ] && command -v apt-get >/dev/null 2>&1; then
+    say "installing redis-server (Debian package, for Synapse with workers)"
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends redis-server >/dev/null \
+      || { apt-get update -q >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends redis-server >/dev/null; }
+    # Debian starts its own Redis on port 6379; Schulhof starts the one it needs, so the packaged service is stopped.
+    { command -v systemctl >/dev/null 2>&1 && systemctl disable --now redis-server >/dev/null 2>&1; } || service redis-server stop >/dev/null 2>&1 || true
+  else
+    say "redis-server is missing: install the Debian package redis-server (the workers test needs it)"
     exit 1
   fi
 fi

@@ -14,12 +14,14 @@ const STUDENTS = Number(process.env.BENCH_STUDENTS ?? 1000);
 const MORNING_MINUTES = Number(process.env.BENCH_MORNING_MINUTES ?? 10);
 const PHASE_SECONDS = Number(process.env.BENCH_PHASE_SECONDS ?? 180);
 const LOADS = (process.env.BENCH_MORNING_LOADS ?? "1,2,10").split(",").map(Number);
+/** Synapse with workers (bench:morning-workers): "sync,client,event persisters", e.g. "2,1,1"; unset: one process. */
+const WORKERS = parseWorkers(process.env.BENCH_SYNAPSE_WORKERS);
 /** The issue's target at the last (tenfold) load. */
 const TARGET_SEND_P95_MS = 1000;
 const say = (s: string): void => void process.stderr.write(`bench: ${s}\n`);
 
-say("starting PostgreSQL, Synapse (production rate limits) and the appservice host …");
-const stack = await startBenchStack("morning");
+say(`starting PostgreSQL, Synapse (production rate limits${WORKERS === undefined ? "" : `; workers: ${describeWorkers(WORKERS)}`}) and the appservice host …`);
+const stack = await startBenchStack("morning", {}, WORKERS === undefined ? {} : { workers: WORKERS });
 let stopping: Promise<void> | null = null;
 const stopAll = (): Promise<void> => (stopping ??= stack.stop());
 for (const sig of ["SIGINT", "SIGTERM"] as const) {
@@ -40,7 +42,9 @@ try {
   const slot: RecorderSlot = { current: new Recorder() };
   const random = seededRandom(730);
   for (const p of shuffled(school.people, random)) clients.push(new SimClient(p, school.submissions.get(p.userId), stack.synapse.url, agent, slot));
-  const pids = { synapse: stack.synapse.process.pid, appservices: stack.host.pid, postgres: postmasterPid(stack.pg.port) };
+  // With workers each Synapse process (and Redis, the router) is its own row.
+  const synapsePids = WORKERS === undefined ? { synapse: stack.synapse.process.pid } : Object.fromEntries(stack.synapse.processes.map((p) => [p.name === "main" ? "synapse main" : p.name, p.process.pid]));
+  const pids = { ...synapsePids, appservices: stack.host.pid, postgres: postmasterPid(stack.pg.port) };
   const phases: PhaseFigures[] = [];
 
   // (a) 07:30–07:40: everyone logs in and syncs on the curve, then stays long-polling.
@@ -95,6 +99,7 @@ try {
   };
   const kv = (o: Record<string, number>, none = "none"): string => (Object.keys(o).length === 0 ? none : Object.entries(o).map(([k, v]) => `${k} ${v}`).join(", "));
   printTable("Morning rush: set-up (school appservice roster import into Synapse on PostgreSQL)", [
+    ["Synapse", WORKERS === undefined ? "one process" : `workers behind the router: ${describeWorkers(WORKERS)}, Redis`],
     ["school", `${school.size.students} students, ${school.size.teachers} teachers, ${school.size.classes} classes, ${school.size.courses} courses`],
     ["roster import", `${round(school.importSeconds)} s: ${school.people.length} accounts (bcrypt 12), ${school.rooms} rooms and spaces, ${school.memberships} memberships`],
     ["submission rooms by the homework bot", `${school.submissions.size} in ${round(school.submissionRoomsSeconds)} s`],
@@ -119,11 +124,12 @@ try {
       ["peak memory, MiB (PSS of process trees)", kv(p.peak_memory_mib)],
     ]);
   }
-  printTable("Target (×10: no failed request, send p95 < 1 s, 2 cores)", [
+  printTable(`Target (×10: no failed request, send p95 < 1 s, 2 cores${WORKERS === undefined ? "" : ", with workers"})`, [
     ["met", targetMet ? "yes" : `no (errors ${lastErrors}, 429s ${last429}, send p95 ${Math.round(lastSendP95)} ms)`],
   ]);
   process.stdout.write(
     JSON.stringify({
+      synapse_workers: WORKERS ?? null,
       students: school.size.students,
       teachers: school.size.teachers,
       classes: school.size.classes,
@@ -151,4 +157,15 @@ process.exit(exit);
 
 function round(n: number): number {
   return Number.isFinite(n) ? Math.round(n * 10) / 10 : 0;
+}
+
+function parseWorkers(v: string | undefined): { sync: number; client: number; event_persisters: number } | undefined {
+  if (v === undefined || v === "") return undefined;
+  const [sync, client, persisters] = v.split(",").map(Number);
+  if (![sync, client, persisters].every((n) => Number.isInteger(n) && (n ?? -1) >= 0)) throw new Error(`BENCH_SYNAPSE_WORKERS: "sync,client,event persisters" such as 2,1,1 (got ${v})`);
+  return { sync: sync ?? 0, client: client ?? 0, event_persisters: persisters ?? 0 };
+}
+
+function describeWorkers(w: { sync: number; client: number; event_persisters: number }): string {
+  return `${w.sync} sync, ${w.client} client, ${w.event_persisters} event persister${w.event_persisters === 1 ? "" : "s"}`;
 }

@@ -5,7 +5,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parse, stringify } from "yaml";
 import { ensureSystemAdmin, generateSchool, REPO_ROOT, runSynapse, SchoolFileSchema, type GeneratedSchool, type RunningSynapse } from "@schulhof/homeserver-config";
-import { freePort, startPostgres, waitForHttp, type TestPostgres } from "@schulhof/test";
+import { freePort, freePortRange, startPostgres, waitForHttp, type TestPostgres } from "@schulhof/test";
 
 export interface BenchStack {
   gen: GeneratedSchool;
@@ -19,7 +19,11 @@ export interface BenchStack {
 }
 
 /** Starts everything on free loopback ports; `stop` removes it all again. */
-export async function startBenchStack(name: string, overrides: Record<string, unknown> = {}, opts: { synapseExtra?: Record<string, unknown> } = {}): Promise<BenchStack> {
+export async function startBenchStack(
+  name: string,
+  overrides: Record<string, unknown> = {},
+  opts: { synapseExtra?: Record<string, unknown>; workers?: { sync: number; client: number; event_persisters: number } } = {},
+): Promise<BenchStack> {
   const dataDir = mkdtempSync(join(tmpdir(), `schulhof-bench-${name}-`));
   const pg = await startPostgres();
   const synapseDb = new URL(await pg.createDatabase("synapse"));
@@ -32,6 +36,9 @@ export async function startBenchStack(name: string, overrides: Record<string, un
       public_baseurl: `http://127.0.0.1:${hsPort}`,
       port: hsPort,
       database: { kind: "postgres", host: "127.0.0.1", port: Number(synapseDb.port), user: "postgres", database: "synapse" },
+      ...(opts.workers === undefined
+        ? {}
+        : { workers: { ...opts.workers, base_port: await freePortRange(2 + opts.workers.sync + opts.workers.client + opts.workers.event_persisters), redis: { port: await freePort() } } }),
       ...overrides,
     },
     // Every port free, so a benchmark runs next to a demo school or a test run.

@@ -2,7 +2,8 @@
 
 SCHULHOF_SYNAPSE_HOSTS names a JSON file {"name": "address"}. Names in it resolve to their address;
 any other name that is not an address fails at once, and SRV lookups find nothing, so Synapse never
-asks a DNS server. The remaining arguments are Synapse's (as for `python -m synapse.app.homeserver`).
+asks a DNS server. The remaining arguments are Synapse's (as for `python -m synapse.app.homeserver`);
+SCHULHOF_SYNAPSE_APP names another entry point (a worker: synapse.app.generic_worker).
 """
 
 import ipaddress
@@ -50,8 +51,9 @@ def main():
     if path:
         with open(path, encoding="utf8") as f:
             _install({k.lower(): v for k, v in json.load(f).items()})
-    sys.argv = ["synapse.app.homeserver"] + sys.argv[1:]
-    runpy.run_module("synapse.app.homeserver", run_name="__main__", alter_sys=True)
+    app = os.environ.get("SCHULHOF_SYNAPSE_APP", "synapse.app.homeserver")
+    sys.argv = [app] + sys.argv[1:]
+    runpy.run_module(app, run_name="__main__", alter_sys=True)
 
 
 if __name__ == "__main__":

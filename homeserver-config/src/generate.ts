@@ -8,6 +8,7 @@ import { builtinAppservices, registrationFor, type AppserviceSpec } from "./apps
 import { SchoolFileSchema, type SchoolFile } from "./schema.ts";
 import { loadOrCreateSecrets, type Secrets } from "./secrets.ts";
 import { homeserverYaml, logConfig, type SynapsePaths } from "./synapse.ts";
+import { workerLayout, workerYaml, type WorkerLayout } from "./workers.ts";
 import { wellKnownClient, wellKnownServer } from "./wellknown.ts";
 
 /** What generation produced, for the processes that start next. */
@@ -19,6 +20,8 @@ export interface GeneratedSchool {
   appservices: AppserviceSpec[];
   secretsFile: string;
   wellKnownDir: string;
+  /** Synapse's workers and their ports; null: one Synapse process. */
+  workers: WorkerLayout | null;
 }
 
 /** Reads `<dataDir>/school.yaml` (errors name the key and file) and generates into `dataDir`. */
@@ -60,6 +63,18 @@ export function generateSchool(schoolIn: SchoolFile, dataDirIn: string, extra: A
   };
   writeFileSync(paths.logConfig, header("Synapse log config") + stringify(logConfig(dir)));
   writeFileSync(paths.homeserverYaml, header("Synapse config") + stringify(homeserverYaml(school, secrets, paths)), { mode: 0o600 });
+  const workers = school.homeserver.workers === undefined ? null : workerLayout(school.homeserver.workers, dir);
+  rmSync(join(dir, "workers"), { recursive: true, force: true });
+  if (workers !== null) {
+    mkdirSync(workers.dir, { recursive: true });
+    for (const w of workers.workers) {
+      writeFileSync(w.logConfig, header("Synapse worker log config") + stringify(logConfig(workers.dir, `${w.name}.log`)));
+      writeFileSync(w.configFile, header("Synapse worker config") + stringify(workerYaml(w)));
+    }
+    // The router takes the school's port and passes requests on to the processes.
+    const router = { bind: school.homeserver.bind, port: school.homeserver.port, mainPort: workers.mainPort, workers: workers.workers };
+    writeFileSync(join(workers.dir, "router.json"), JSON.stringify(router, null, 2) + "\n");
+  }
   const hostsFile = join(dir, "hosts.json");
   const hosts = school.homeserver.federation?.hosts ?? {};
   if (Object.keys(hosts).length > 0) writeFileSync(hostsFile, JSON.stringify(hosts, null, 2) + "\n");
@@ -81,7 +96,7 @@ export function generateSchool(schoolIn: SchoolFile, dataDirIn: string, extra: A
       "",
     ].join("\n"),
   );
-  return { school, secrets, dataDir, synapse: paths, appservices: specs, secretsFile, wellKnownDir };
+  return { school, secrets, dataDir, synapse: paths, appservices: specs, secretsFile, wellKnownDir, workers };
 }
 
 /** The school with its federation files (certificate, key, CAs) resolved against the data folder. */

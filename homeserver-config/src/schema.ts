@@ -42,6 +42,27 @@ export const FederationSchema = z.object({
   max_retry: z.string().regex(/^\d+(ms|s|m|h)$/).default("5m"),
 });
 
+/**
+ * Synapse split into processes (docs/scaling.md): sync workers take the long-polls, client workers logins, reads and
+ * event creation, event persisters write events; Redis carries replication. The school's port is then served by
+ * Schulhof's router, which sends each request to its process; the processes listen on `base_port` and up.
+ */
+export const WorkersSchema = z.object({
+  sync: z.number().int().min(0).max(16).default(2),
+  client: z.number().int().min(0).max(16).default(1),
+  event_persisters: z.number().int().min(0).max(8).default(1),
+  /** First of the internal ports: main's client listener, main's replication listener, then one per worker. */
+  base_port: z.number().int().min(1024).max(65000).default(18100),
+  redis: z
+    .object({
+      host: z.string().default("127.0.0.1"),
+      port: z.number().int().min(1).max(65535).default(6379),
+      /** Whether Schulhof starts Redis itself (Debian's redis-server, loopback only, no persistence), or one runs already. */
+      run: z.boolean().default(true),
+    })
+    .default({ host: "127.0.0.1", port: 6379, run: true }),
+});
+
 /** One appservice of the school: where it listens. Its tokens live in the secrets file. */
 const AppserviceEntry = z.object({
   port: z.number().int().min(1).max(65535),
@@ -81,6 +102,8 @@ export const SchoolFileSchema = z.object({
     max_upload_size_mb: z.number().int().min(1).max(1024).default(100),
     /** Who finds whom in the user directory: everyone of the school, people sharing a room, or nobody. */
     user_directory: z.enum(["school", "shared-rooms", "off"]).default("school"),
+    /** Synapse workers for a large school or a lockdown day; absent: one Synapse process. */
+    workers: WorkersSchema.optional(),
   }),
   appservices: z
     .object({

@@ -2,6 +2,7 @@
 import { join } from "node:path";
 import type { SchoolFile } from "./schema.ts";
 import type { Secrets } from "./secrets.ts";
+import { mainProcessListeners, mainProcessSettings, workerLayout } from "./workers.ts";
 
 /** Paths of the files one school's Synapse uses. */
 export interface SynapsePaths {
@@ -30,7 +31,9 @@ export function homeserverYaml(school: SchoolFile, secrets: Secrets, paths: Syna
           },
         };
   const fed = hs.federation;
-  const listeners: Record<string, unknown>[] = [
+  // With workers the school's port belongs to the router (run.ts); the main process listens behind it.
+  const layout = hs.workers === undefined ? null : workerLayout(hs.workers, paths.dir);
+  const listeners: Record<string, unknown>[] = layout !== null ? mainProcessListeners(layout) : [
     {
       port: hs.port,
       bind_addresses: [hs.bind],
@@ -62,6 +65,7 @@ export function homeserverYaml(school: SchoolFile, secrets: Secrets, paths: Syna
     suppress_key_server_warning: true,
     federation_domain_whitelist: hs.federation_allowlist,
     ...(fed === undefined ? {} : federationSettings(fed)),
+    ...(layout === null ? {} : mainProcessSettings(layout)),
     allow_public_rooms_over_federation: false,
     allow_public_rooms_without_auth: false,
     url_preview_enabled: false,
@@ -104,7 +108,7 @@ function federationSettings(fed: NonNullable<SchoolFile["homeserver"]["federatio
 }
 
 /** Python logging config: warnings to the console, info to a rotating file. */
-export function logConfig(dir: string): Record<string, unknown> {
+export function logConfig(dir: string, file = "homeserver.log"): Record<string, unknown> {
   return {
     version: 1,
     formatters: { precise: { format: "%(asctime)s - %(name)s - %(lineno)d - %(levelname)s - %(request)s - %(message)s" } },
@@ -112,7 +116,7 @@ export function logConfig(dir: string): Record<string, unknown> {
       file: {
         class: "logging.handlers.RotatingFileHandler",
         formatter: "precise",
-        filename: join(dir, "homeserver.log"),
+        filename: join(dir, file),
         maxBytes: 10_000_000,
         backupCount: 3,
         encoding: "utf8",

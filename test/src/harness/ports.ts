@@ -31,3 +31,21 @@ export async function waitForHttp(url: string, timeoutMs: number, what: string):
   }
   throw new Error(`${what} did not answer at ${url} within ${timeoutMs} ms (${last})`);
 }
+
+/** The first of `n` consecutive ports that are all free on `host` right now (Synapse's workers take a range). */
+export async function freePortRange(n: number, host = "127.0.0.1"): Promise<number> {
+  const isFree = (port: number): Promise<boolean> =>
+    new Promise((resolve) => {
+      const srv = createServer();
+      srv.unref();
+      srv.once("error", () => resolve(false));
+      srv.listen(port, host, () => srv.close(() => resolve(true)));
+    });
+  for (let attempt = 0; attempt < 200; attempt++) {
+    const base = 20_000 + Math.floor(Math.random() * 30_000);
+    let all = true;
+    for (let p = base; p < base + n && all; p++) all = await isFree(p);
+    if (all) return base;
+  }
+  throw new Error(`no ${n} consecutive free ports on ${host}`);
+}
