@@ -104,7 +104,13 @@ export const SchoolFileSchema = z.object({
     user_directory: z.enum(["school", "shared-rooms", "off"]).default("school"),
     /** Synapse workers for a large school or a lockdown day; absent: one Synapse process. */
     workers: WorkersSchema.optional(),
-  }),
+  })
+    .superRefine((hs, ctx) => {
+      // Synapse's workers share one database server; SQLite is one file for one process.
+      if (hs.workers !== undefined && hs.database.kind !== "postgres") {
+        ctx.addIssue({ code: "custom", path: ["workers"], message: "Synapse workers need PostgreSQL: set homeserver.database.kind to postgres" });
+      }
+    }),
   appservices: z
     .object({
       school: AppserviceEntry.default({ port: 9100, bind: "127.0.0.1", enabled: true }),

@@ -91,6 +91,13 @@ describe("Synapse workers: generated files", () => {
     assert.equal((again.listeners as Obj[])[0]?.port, 8008);
   });
 
+  it("refuses workers on SQLite, naming the key", () => {
+    const s = minimalSchool();
+    const r = SchoolFileSchema.safeParse({ ...s, homeserver: { ...(s.homeserver as Obj), workers: {} } });
+    assert.equal(r.success, false);
+    assert.deepEqual(r.error?.issues.map((i) => [i.path.join("."), i.message]), [["homeserver.workers", "Synapse workers need PostgreSQL: set homeserver.database.kind to postgres"]]);
+  });
+
   it("names the key and the file of a bad workers setting", () => {
     const file = join(dir, "school.yaml");
     const bad = schoolWithWorkers({ sync: -1 });
