@@ -222,6 +222,45 @@ export class SimClient {
     return res === null ? null : { eventId: String(res.event_id), startedAt };
   }
 
+  /**
+   * Joins a video lesson as Element Call and the web client do: an OpenID token from the homeserver, then a LiveKit
+   * token from the district's token service (which checks the OpenID token and the room with the school). Timed as
+   * `video_openid`, `video_token` and, both together, `video_start`.
+   */
+  async videoJoin(tokenServiceUrl: string, roomId: string): Promise<void> {
+    if (this.token === null) {
+      this.slot.current.fail("video_openid", "not logged in");
+      return;
+    }
+    const t0 = performance.now();
+    const openid = await this.timed("video_openid", () => this.call("video_openid", "POST", `/_matrix/client/v3/user/${encodeURIComponent(this.person.userId)}/openid/request_token`, {}, 60_000));
+    // A failure counts once, under the step that failed; video_start times the successful starts.
+    if (openid === null) return;
+    const serverName = this.person.userId.slice(this.person.userId.indexOf(":") + 1);
+    const body = JSON.stringify({
+      room_id: roomId,
+      slot_id: "m.call#ROOM",
+      openid_token: { access_token: String(openid.access_token), token_type: "Bearer", matrix_server_name: serverName, expires_in: 3600 },
+      member: { id: `${this.person.userId}:BENCH`, claimed_user_id: this.person.userId, claimed_device_id: "BENCH" },
+    });
+    const t1 = performance.now();
+    this.slot.current.requests++;
+    let res: { status: number; body: string };
+    try {
+      res = await httpCall(new URL("/get_token", tokenServiceUrl), "POST", body, this.agent, {}, 60_000);
+    } catch (e) {
+      this.slot.current.fail("video_token", (e as Error).message === "timeout" ? "timeout" : "network");
+      return;
+    }
+    if (res.status !== 200) {
+      this.slot.current.fail("video_token", String(res.status));
+      return;
+    }
+    const now = performance.now();
+    this.slot.current.time("video_token", now - t1);
+    this.slot.current.time("video_start", now - t0);
+  }
+
   /** Ends the long-poll after the open request (the caller destroys the connections); does not log out. */
   stop(): void {
     this.stopped = true;

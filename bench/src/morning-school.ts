@@ -29,6 +29,8 @@ export interface MorningSchool {
   submissionRoomsSeconds: number;
   rooms: number;
   memberships: number;
+  /** Course rooms that hold a video lesson in the morning, with who takes part: each person in at most one. */
+  lessons: Map<string, string[]>;
 }
 
 /** The benchmark school scaled to `students` (1,000: 80 teachers, 40 classes, 300 courses, as in bench:provision). */
@@ -144,6 +146,14 @@ export async function setUpMorningSchool(stack: BenchStack, db: pg.Client, stude
     else if (r.power >= 50 && r.user_id !== bot && people.some((p) => p.userId === r.user_id)) courseTeacher.set(r.room_id, r.user_id);
   }
   const chosen = coveringCourses(courseStudents);
+  // The morning's video lessons are in these courses too: each person in the first chosen course they belong to.
+  const lessons = new Map<string, string[]>();
+  const placed = new Set<string>();
+  for (const room of chosen) {
+    const members = [courseTeacher.get(room), ...(courseStudents.get(room) ?? [])].filter((u): u is string => u !== undefined && !placed.has(u));
+    for (const u of members) placed.add(u);
+    lessons.set(room, members);
+  }
   const expectedRooms = chosen.reduce((n, c) => n + (courseStudents.get(c)?.length ?? 0), 0);
 
   say(`teachers post an assignment in ${chosen.length} courses; the bot makes ${expectedRooms} submission rooms …`);
@@ -182,5 +192,6 @@ export async function setUpMorningSchool(stack: BenchStack, db: pg.Client, stude
     submissionRoomsSeconds,
     rooms: report.apply?.roomsCreated ?? 0,
     memberships: report.apply?.joins ?? 0,
+    lessons,
   };
 }

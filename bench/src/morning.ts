@@ -1,19 +1,25 @@
 // Benchmark: the morning rush. A school's people log in with their letters' passwords and sync between 07:30 and
 // 07:40, keep long-polling, and then chat and hand in homework at school-day rates, doubled, and ten times (lockdown).
+import { mkdtempSync } from "node:fs";
 import { Agent } from "node:http";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import pg from "pg";
+import { startLivekit, type RunningLivekit } from "@schulhof/test/livekit";
 import { Recorder, SimClient, type RecorderSlot } from "./morning-client.ts";
 import { arrivalOffsets, phaseFigures, RATES, ResourceWatch, schoolDayLoad, shuffled, timeSubmissions, type PhaseFigures } from "./morning-load.ts";
 import { setUpMorningSchool } from "./morning-school.ts";
 import { printTable } from "./proc.ts";
 import { startBenchStack } from "./stack.ts";
 import { seededRandom } from "./video-load.ts";
-import { postmasterPid } from "./video-stack.ts";
+import { postmasterPid, startTokenServiceProcess, type TokenServiceProcess } from "./video-stack.ts";
 
 const STUDENTS = Number(process.env.BENCH_STUDENTS ?? 1000);
 const MORNING_MINUTES = Number(process.env.BENCH_MORNING_MINUTES ?? 10);
 const PHASE_SECONDS = Number(process.env.BENCH_PHASE_SECONDS ?? 180);
 const LOADS = (process.env.BENCH_MORNING_LOADS ?? "1,2,10").split(",").map(Number);
+/** Share of the morning's courses (one per person) that start a video lesson between 07:35 and 07:40. */
+const VIDEO_SHARE = Number(process.env.BENCH_VIDEO_SHARE ?? 0.5);
 /** Synapse with workers (bench:morning-workers): "sync,client,event persisters", e.g. "2,1,1"; unset: one process. */
 const WORKERS = parseWorkers(process.env.BENCH_SYNAPSE_WORKERS);
 /** The issue's target at the last (tenfold) load. */
@@ -22,8 +28,16 @@ const say = (s: string): void => void process.stderr.write(`bench: ${s}\n`);
 
 say(`starting PostgreSQL, Synapse (production rate limits${WORKERS === undefined ? "" : `; workers: ${describeWorkers(WORKERS)}`}) and the appservice host …`);
 const stack = await startBenchStack("morning", {}, WORKERS === undefined ? {} : { workers: WORKERS });
+// The district's video: one LiveKit node and the token service (production settings), as for every school.
+let livekit: RunningLivekit | null = null;
+let tokenService: TokenServiceProcess | null = null;
 let stopping: Promise<void> | null = null;
-const stopAll = (): Promise<void> => (stopping ??= stack.stop());
+const stopAll = (): Promise<void> =>
+  (stopping ??= (async () => {
+    await tokenService?.stop();
+    await livekit?.stop();
+    await stack.stop();
+  })());
 for (const sig of ["SIGINT", "SIGTERM"] as const) {
   process.once(sig, () => {
     say(`${sig}: stopping Synapse, PostgreSQL and the appservice host …`);
@@ -36,6 +50,17 @@ const clients: SimClient[] = [];
 let exit = 0;
 try {
   await db.connect();
+  livekit = await startLivekit({ logLevel: "warn" });
+  const server = stack.gen.school.homeserver.server_name;
+  tokenService = await startTokenServiceProcess(
+    {
+      port: 0,
+      livekit: { url: livekit.url, apiUrl: livekit.httpUrl, apiKey: livekit.apiKey, apiSecret: livekit.apiSecret },
+      schools: { [server]: { homeserverUrl: stack.synapse.url, schoolApiUrl: `http://127.0.0.1:${stack.ports.school}`, secret: stack.gen.secrets.video_secret } },
+      sessionSecret: stack.gen.secrets.session_secret,
+    },
+    join(mkdtempSync(join(tmpdir(), "schulhof-bench-morning-")), "token-service.log"),
+  );
   const tSetup = performance.now();
   const school = await setUpMorningSchool(stack, db, STUDENTS, say);
   const setupSeconds = (performance.now() - tSetup) / 1000;
@@ -44,7 +69,7 @@ try {
   for (const p of shuffled(school.people, random)) clients.push(new SimClient(p, school.submissions.get(p.userId), stack.synapse.url, agent, slot));
   // With workers each Synapse process (and Redis, the router) is its own row.
   const synapsePids = WORKERS === undefined ? { synapse: stack.synapse.process.pid } : Object.fromEntries(stack.synapse.processes.map((p) => [p.name === "main" ? "synapse main" : p.name, p.process.pid]));
-  const pids = { ...synapsePids, appservices: stack.host.pid, postgres: postmasterPid(stack.pg.port) };
+  const pids = { ...synapsePids, appservices: stack.host.pid, postgres: postmasterPid(stack.pg.port), "token service": tokenService.process.pid, livekit: livekit.process.pid };
   const phases: PhaseFigures[] = [];
 
   // (a) 07:30–07:40: everyone logs in and syncs on the curve, then stays long-polling.
@@ -57,13 +82,33 @@ try {
     const r = slot.current;
     say(`  ${started} started, ${online} synced and long-polling, ${r.requests} requests, ${r.errorCount()} errors, ${[...r.rateLimited.values()].reduce((a, b) => a + b, 0)} × 429`);
   }, 10_000);
+  // Video lessons start across the school while it logs in: every n-th course of the morning, each at a time between
+  // 07:35 and 07:40; its people ask for their token within a minute of the start, or as soon as they are in.
+  const lessonRooms = [...school.lessons.keys()];
+  const every = VIDEO_SHARE > 0 ? Math.max(1, Math.round(1 / VIDEO_SHARE)) : Infinity;
+  const videoAt = new Map<string, { roomId: string; atMs: number }>();
+  lessonRooms.forEach((roomId, i) => {
+    if (i % every !== 0) return;
+    const start = windowMs * (0.5 + 0.5 * random());
+    for (const u of school.lessons.get(roomId) ?? []) videoAt.set(u, { roomId, atMs: start + 60_000 * random() });
+  });
+  const videoLessonsCount = lessonRooms.filter((_, i) => i % every === 0).length;
+  const videoPeopleCount = videoAt.size;
+  say(`${videoLessonsCount} video lessons with ${videoPeopleCount} people start between minute ${MORNING_MINUTES / 2} and ${MORNING_MINUTES} …`);
   let watch = new ResourceWatch(pids);
   let t0 = performance.now();
+  const tokenUrl = tokenService.url;
   await Promise.all(
     clients.map(async (c, i) => {
       await new Promise((r) => setTimeout(r, offsets[i] ?? 0));
       started++;
-      if (await c.morning()) online++;
+      if (!(await c.morning())) return;
+      online++;
+      const video = videoAt.get(c.person.userId);
+      if (video === undefined) return;
+      const wait = video.atMs - (performance.now() - t0);
+      if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+      await c.videoJoin(tokenUrl, video.roomId);
     }),
   );
   phases.push(phaseFigures("morning login + first sync", (performance.now() - t0) / 1000, slot.current, watch.finish()));
@@ -103,6 +148,7 @@ try {
     ["school", `${school.size.students} students, ${school.size.teachers} teachers, ${school.size.classes} classes, ${school.size.courses} courses`],
     ["roster import", `${round(school.importSeconds)} s: ${school.people.length} accounts (bcrypt 12), ${school.rooms} rooms and spaces, ${school.memberships} memberships`],
     ["submission rooms by the homework bot", `${school.submissions.size} in ${round(school.submissionRoomsSeconds)} s`],
+    ["video lessons in the morning", `${videoLessonsCount} lessons, ${videoPeopleCount} people (one LiveKit node, the district's token service)`],
     ["rates at ×1 (per person and hour)", `student ${RATES.studentMessagesPerHour} messages, teacher ${RATES.teacherMessagesPerHour} messages, student ${RATES.submissionsPerStudentHour} submissions`],
   ]);
   for (const p of phases) {
@@ -111,6 +157,9 @@ try {
       ["login (password, bcrypt 12)", ms(p, "login")],
       ["filter upload", ms(p, "filter")],
       ["initial sync (lazy members, 20 events)", ms(p, "initial_sync")],
+      ["video: OpenID token (homeserver)", ms(p, "video_openid")],
+      ["video: LiveKit token (token service)", ms(p, "video_token")],
+      ["video: lesson start (both)", ms(p, "video_start")],
       ["incremental sync (long-poll, ≤ 30 s)", ms(p, "incremental_sync")],
       ["message delivery (send → others' sync)", ms(p, "delivery")],
       ["send (m.room.message)", ms(p, "send")],
@@ -139,6 +188,8 @@ try {
       setup_s: round(setupSeconds),
       import_s: round(school.importSeconds),
       submission_rooms: school.submissions.size,
+      video_lessons: videoLessonsCount,
+      video_people: videoPeopleCount,
       rates_per_hour: RATES,
       phases,
       target_met: targetMet,
