@@ -1,7 +1,7 @@
 // Writes every generated file of one school from its school file: Synapse config, registrations, well-known.
 import { createPublicKey } from "node:crypto";
-import { mkdirSync, rmSync, writeFileSync } from "node:fs";
-import { isAbsolute, join, resolve } from "node:path";
+import { existsSync, mkdirSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { basename, isAbsolute, join, resolve } from "node:path";
 import { stringify } from "yaml";
 import { loadYamlConfig } from "@schulhof/core";
 import { builtinAppservices, registrationFor, type AppserviceSpec } from "./appservices.ts";
@@ -64,7 +64,7 @@ export function generateSchool(schoolIn: SchoolFile, dataDirIn: string, extra: A
   writeFileSync(paths.logConfig, header("Synapse log config") + stringify(logConfig(dir)));
   writeFileSync(paths.homeserverYaml, header("Synapse config") + stringify(homeserverYaml(school, secrets, paths)), { mode: 0o600 });
   const workers = school.homeserver.workers === undefined ? null : workerLayout(school.homeserver.workers, dir);
-  rmSync(join(dir, "workers"), { recursive: true, force: true });
+  removeStaleWorkerFiles(join(dir, "workers"), workers);
   if (workers !== null) {
     mkdirSync(workers.dir, { recursive: true });
     for (const w of workers.workers) {
@@ -97,6 +97,18 @@ export function generateSchool(schoolIn: SchoolFile, dataDirIn: string, extra: A
     ].join("\n"),
   );
   return { school, secrets, dataDir, synapse: paths, appservices: specs, secretsFile, wellKnownDir, workers };
+}
+
+/**
+ * Removes the config files of workers the school no longer has (all of them when it has none). Logs stay: a running
+ * Synapse keeps writing them, and regeneration happens while it runs (`schulhof host` regenerates at start).
+ */
+function removeStaleWorkerFiles(workersDir: string, layout: WorkerLayout | null): void {
+  if (!existsSync(workersDir)) return;
+  const keep = new Set(layout === null ? [] : [...layout.workers.flatMap((w) => [basename(w.configFile), basename(w.logConfig)]), "router.json"]);
+  for (const f of readdirSync(workersDir)) {
+    if ((f.endsWith(".yaml") || f.endsWith(".log.config") || f === "router.json") && !keep.has(f)) rmSync(join(workersDir, f), { force: true });
+  }
 }
 
 /** The school with its federation files (certificate, key, CAs) resolved against the data folder. */

@@ -1,7 +1,7 @@
 // Synapse with workers: the generated files, the routing rules, and the router (against plain HTTP servers standing
 // in for Synapse's processes; test/src/synapse-workers.test.ts runs the real ones).
 import assert from "node:assert/strict";
-import { existsSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { join } from "node:path";
@@ -81,10 +81,20 @@ describe("Synapse workers: generated files", () => {
     assert.equal((router.workers as unknown[]).length, 5);
   });
 
+  it("keeps the logs of running workers when it regenerates, and drops the files of workers the school no longer has", () => {
+    const workersDir = join(dir, "synapse", "workers");
+    writeFileSync(join(workersDir, "sync2.log"), "a running worker's log\n");
+    generateSchool(SchoolFileSchema.parse(schoolWithWorkers({ sync: 1, client: 1, event_persisters: 2, base_port: 18200 })), dir);
+    assert.equal(existsSync(join(workersDir, "sync2.yaml")), false);
+    assert.equal(existsSync(join(workersDir, "sync2.log.config")), false);
+    assert.equal(readFileSync(join(workersDir, "sync2.log"), "utf8"), "a running worker's log\n");
+    assert.equal(existsSync(join(workersDir, "sync1.yaml")), true);
+  });
+
   it("removes the workers' files again when the school goes back to one process", () => {
     const one = generateSchool(SchoolFileSchema.parse(minimalSchool()), dir);
     assert.equal(one.workers, null);
-    assert.equal(existsSync(join(dir, "synapse", "workers")), false);
+    assert.deepEqual(readdirSync(join(dir, "synapse", "workers")), ["sync2.log"], "only the log is left");
     const again = readYaml(one.synapse.homeserverYaml);
     assert.equal(again.redis, undefined);
     assert.equal(again.instance_map, undefined);
