@@ -10,6 +10,8 @@ import type { WorkerLayout } from "./workers.ts";
 
 /** The repository root (where `.venv` lives). */
 export const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "..", "..");
+/** Every Synapse process starts through this launcher (homeserver-config/python/schulhof_synapse.py). */
+export const SYNAPSE_LAUNCHER = join(REPO_ROOT, "homeserver-config", "python", "schulhof_synapse.py");
 
 /** The Python of the project's virtualenv, where `npm start`/`npm test` installed Synapse. */
 export function synapsePython(): string {
@@ -94,16 +96,18 @@ export async function runSynapse(gen: GeneratedSchool, opts: { timeoutMs?: numbe
   const cfg = gen.synapse.homeserverYaml;
   const keys = spawnSync(py, ["-m", "synapse.app.homeserver", "-c", cfg, "--generate-keys"], { encoding: "utf8" });
   if (keys.status !== 0) throw new Error(`Synapse could not generate its keys:\n${keys.stderr}`);
-  // A district without DNS names its servers' addresses in a hosts file; Synapse then runs through a launcher that uses it.
+  // Every Synapse process runs through Schulhof's launcher: it closes a gap in Synapse's appservice catch-up, and a district
+  // without DNS names its servers' addresses in a hosts file that the launcher resolves instead.
   const hostsFile = join(gen.synapse.dir, "hosts.json");
-  const withHosts = existsSync(hostsFile);
-  const synapseArgs = (app: string, configs: string[]): { args: string[]; env: NodeJS.ProcessEnv } => {
-    const c = configs.flatMap((f) => ["-c", f]);
-    const env = { ...process.env, SYNAPSE_ASYNC_IO_REACTOR: "0" };
-    return withHosts
-      ? { args: [join(REPO_ROOT, "homeserver-config", "python", "synapse_with_hosts.py"), ...c], env: { ...env, SCHULHOF_SYNAPSE_HOSTS: hostsFile, SCHULHOF_SYNAPSE_APP: app } }
-      : { args: ["-m", app, ...c], env };
-  };
+  const synapseArgs = (app: string, configs: string[]): { args: string[]; env: NodeJS.ProcessEnv } => ({
+    args: [SYNAPSE_LAUNCHER, ...configs.flatMap((f) => ["-c", f])],
+    env: {
+      ...process.env,
+      SYNAPSE_ASYNC_IO_REACTOR: "0",
+      SCHULHOF_SYNAPSE_APP: app,
+      ...(existsSync(hostsFile) ? { SCHULHOF_SYNAPSE_HOSTS: hostsFile } : {}),
+    },
+  });
   const hs = gen.school.homeserver;
   const url = `http://${hs.bind}:${hs.port}`;
   const layout = gen.workers;

@@ -74,16 +74,21 @@ describe("durable intake (counter fixture appservice)", { concurrency: false }, 
     }
     await sendAll;
     assert.equal(sent.length, total);
-    await eventually(
-      "every message handled",
-      async () => {
-        const rows = await counterQuery<{ n: string }>("SELECT count(DISTINCT event_id) AS n FROM counter_log WHERE body LIKE 'm%'");
-        return Number(rows[0]?.n) >= total ? true : undefined;
-      },
-      // Generous: the suite runs other stacks (the mail tests' own Synapses) beside it on 2 cores.
-      300_000,
-      500,
-    );
+    const handled = async (): Promise<Set<string>> =>
+      new Set((await counterQuery<{ event_id: string }>("SELECT DISTINCT event_id FROM counter_log WHERE body LIKE 'm%'")).map((r) => r.event_id));
+    try {
+      await eventually(
+        "every message handled",
+        async () => ((await handled()).size >= total ? true : undefined),
+        // Generous: the suite runs other stacks (the mail tests' own Synapses) beside it on 2 cores.
+        300_000,
+        500,
+      );
+    } catch (e) {
+      const seen = await handled();
+      const missing = sent.map((id, n) => ({ id, n })).filter(({ id }) => !seen.has(id));
+      assert.fail(`${String(e)}: ${missing.length} of ${total} never reached the appservice: ${missing.map(({ id, n }) => `m${n} (${id})`).join(", ")}`);
+    }
     const perEvent = await counterQuery<{ event_id: string; n: string }>("SELECT event_id, count(*) AS n FROM counter_log GROUP BY event_id");
     const counts = new Map(perEvent.map((r) => [r.event_id, Number(r.n)]));
     for (const id of sent) assert.equal(counts.get(id), 1, `event ${id} handled ${counts.get(id) ?? 0} times`);

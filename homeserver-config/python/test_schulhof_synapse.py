@@ -1,0 +1,196 @@
+"""Tests of the launcher's appservice catch-up against Synapse's own transaction controller.
+
+The controller is Synapse's (`_TransactionController`); its store and recoverer are stand-ins whose
+steps the test interleaves, to replay the moment a transaction is stored between the recoverer's
+last look and UP. Run: .venv/bin/python -m unittest discover -s homeserver-config/python
+"""
+
+import asyncio
+import unittest
+
+from synapse.appservice import ApplicationServiceState
+from synapse.appservice.scheduler import _TransactionController
+
+import schulhof_synapse
+
+DOWN = ApplicationServiceState.DOWN
+UP = ApplicationServiceState.UP
+
+
+class Service:
+    id = "homework"
+
+
+class Txn:
+    def __init__(self, store, txn_id, events):
+        self.store = store
+        self.id = txn_id
+        self.events = events
+
+    async def send(self, as_api):
+        return True
+
+    async def complete(self, store):
+        store.unsent.remove(self)
+
+
+class Store:
+    """What the controller reads and writes; `hold_create` keeps a transaction from being stored until released."""
+
+    def __init__(self, state):
+        self.state = state
+        self.unsent = []
+        self.next_id = 1
+        self.hold_create = None
+        self.oldest_lookups = 0
+
+    async def get_appservice_state(self, service):
+        return self.state
+
+    async def set_appservice_state(self, service, state):
+        self.state = state
+
+    async def create_appservice_txn(self, service, events, **kwargs):
+        if self.hold_create is not None:
+            await self.hold_create.wait()
+        txn = Txn(self, self.next_id, events)
+        self.next_id += 1
+        self.unsent.append(txn)  # a row until the transaction is sent and completed
+        return txn
+
+    async def get_oldest_unsent_txn(self, service):
+        self.oldest_lookups += 1
+        return self.unsent[0] if self.unsent else None
+
+
+class Recoverer:
+    """Stands in for Synapse's recoverer: the test decides when it has found nothing left."""
+
+    def __init__(self, server_name, clock, hs, store, as_api, service, callback):
+        self.service = service
+        self.callback = callback
+        self.scheduled = False
+        self.forced = False
+
+    def recover(self):
+        self.scheduled = True
+
+    def force_retry(self):
+        self.forced = True
+
+
+class Hs:
+    hostname = "schule-a.test"
+
+    def __init__(self, store):
+        self.store = store
+
+    def get_clock(self):
+        return None
+
+    def get_datastores(self):
+        return type("Stores", (), {"main": self.store})()
+
+    def get_application_service_api(self):
+        return None
+
+
+def controller(patched, state):
+    cls = type("Controller", (_TransactionController,), {})
+    if patched:
+        schulhof_synapse.install_appservice_catch_up(cls)
+    store = Store(state)
+    ctrl = cls(Hs(store))
+    ctrl.RECOVERER_CLASS = Recoverer
+    return ctrl, store
+
+
+async def stored_during_recovery(patched):
+    """A send reads DOWN, then the recoverer finds nothing left and marks UP, then the send's transaction is stored."""
+    ctrl, store = controller(patched, DOWN)
+    service = Service()
+    ctrl.start_recoverer(service)
+    first = ctrl.recoverers[service.id]
+    store.hold_create = asyncio.Event()
+    sending = asyncio.ensure_future(ctrl.send(service, ["$submission"]))
+    await asyncio.sleep(0)  # the send has read DOWN and waits to store its transaction
+    assert await store.get_oldest_unsent_txn(service) is None  # the recoverer's last look
+    await ctrl.on_recovered(first)
+    store.hold_create.set()
+    await sending
+    return ctrl, store, service, first
+
+
+class CatchUpTest(unittest.TestCase):
+    def test_synapse_alone_strands_the_transaction(self):
+        # Without the launcher, this is the gap: UP, one transaction unsent, and nobody to send it.
+        ctrl, store, service, _ = asyncio.run(stored_during_recovery(patched=False))
+        self.assertEqual(store.state, UP)
+        self.assertEqual([t.events for t in store.unsent], [["$submission"]])
+        self.assertNotIn(service.id, ctrl.recoverers)
+
+    def test_a_send_that_overlapped_a_recovery_recovers_again(self):
+        ctrl, store, service, first = asyncio.run(stored_during_recovery(patched=True))
+        self.assertEqual(store.state, DOWN)
+        self.assertIn(service.id, ctrl.recoverers)
+        second = ctrl.recoverers[service.id]
+        self.assertIsNot(second, first)
+        self.assertTrue(second.forced)  # sent at once: the appservice answered a moment ago
+        self.assertEqual([t.events for t in store.unsent], [["$submission"]])
+
+    def test_a_transaction_stored_before_up_is_found_by_the_recovery_itself(self):
+        async def run():
+            ctrl, store = controller(True, DOWN)
+            service = Service()
+            ctrl.start_recoverer(service)
+            first = ctrl.recoverers[service.id]
+            # The recoverer's last look found nothing; the send stores its transaction and ends before UP is written.
+            await ctrl.send(service, ["$grade"])
+            await ctrl.on_recovered(first)
+            return ctrl, store, service, first
+
+        ctrl, store, service, first = asyncio.run(run())
+        self.assertEqual(store.state, DOWN)
+        self.assertIsNot(ctrl.recoverers[service.id], first)
+        self.assertEqual([t.events for t in store.unsent], [["$grade"]])
+
+    def test_a_clean_recovery_stays_up(self):
+        async def run():
+            ctrl, store = controller(True, DOWN)
+            service = Service()
+            ctrl.start_recoverer(service)
+            await ctrl.on_recovered(ctrl.recoverers[service.id])
+            await ctrl.send(service, ["$next"])
+            return ctrl, store, service
+
+        ctrl, store, service = asyncio.run(run())
+        self.assertEqual(store.state, UP)
+        self.assertNotIn(service.id, ctrl.recoverers)
+        self.assertEqual(store.unsent, [])
+
+    def test_costs_nothing_while_the_service_is_up(self):
+        async def run():
+            ctrl, store = controller(True, UP)
+            service = Service()
+            for i in range(20):
+                await ctrl.send(service, [f"$e{i}"])
+            return store
+
+        store = asyncio.run(run())
+        self.assertEqual(store.oldest_lookups, 0)
+        self.assertEqual(store.unsent, [])
+
+    def test_a_recovery_already_under_way_is_left_alone(self):
+        async def run():
+            ctrl, store, service, first = await stored_during_recovery(patched=True)
+            second = ctrl.recoverers[service.id]
+            # Another stranded check (a later overlapping send) does not start a third recoverer.
+            await ctrl.send(service, ["$later"])
+            return ctrl, service, second
+
+        ctrl, service, second = asyncio.run(run())
+        self.assertIs(ctrl.recoverers[service.id], second)
+
+
+if __name__ == "__main__":
+    unittest.main()
