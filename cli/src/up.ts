@@ -3,7 +3,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import type { Server } from "node:http";
 import { join } from "node:path";
 import { stringify } from "yaml";
-import { ensureSystemAdmin, generateFromFile, runSynapse, type RunningSynapse } from "@schulhof/homeserver-config";
+import { ensureSystemAdmin, generateFromFile, runSynapse, type ProcessEvent, type RunningSynapse } from "@schulhof/homeserver-config";
 import type { RunningAppservice } from "@schulhof/core";
 import { startWebServer } from "@schulhof/web";
 import { DEMO_ROSTER, demoSchoolFile } from "./demo/school.ts";
@@ -21,6 +21,19 @@ export function initDemo(dataDir: string): boolean {
   mkdirSync(dataDir, { recursive: true });
   writeFileSync(file, "# Schulhof school file (demo). Edit, then run schulhof up again.\n" + stringify(demoSchoolFile()));
   return true;
+}
+
+/** What `schulhof up` tells the admin when a Synapse process crashed and is started again (or is not, after too many crashes). */
+export function synapseEventText(e: ProcessEvent): string {
+  const proc = e.name === "main" ? "Synapse" : `Synapse-Prozess ${e.name}`;
+  switch (e.kind) {
+    case "exited":
+      return `  ${proc} ist unerwartet beendet (${e.signal ?? `Code ${e.code}`}); Neustart in ${Math.round(e.restartInMs / 1000)} s.`;
+    case "restarted":
+      return `  ${proc} läuft wieder (PID ${e.pid}).`;
+    case "gave-up":
+      return `  ${proc} ist ${e.exits}-mal in ${Math.round(e.windowMs / 60_000)} Minuten abgestürzt und bleibt aus: siehe ${e.logFile}, dann schulhof up neu starten.`;
+  }
 }
 
 /** Runs the school until SIGINT/SIGTERM. */
@@ -63,7 +76,8 @@ export async function up(dataDir: string, opts: { demo: boolean }): Promise<void
   process.on("SIGINT", onSignal);
   process.on("SIGTERM", onSignal);
   try {
-    synapse = await runSynapse(gen);
+    // A crashed Synapse process (a worker, main, Redis, the router) is started again; the school notices a short gap, not an outage.
+    synapse = await runSynapse(gen, { restart: { onEvent: (e) => say(synapseEventText(e)) } });
     say(`  Synapse         ${synapse.url}`);
     await ensureSystemAdmin(gen, homeserverUrlOf(gen));
     if (gen.school.mail.demo_outbox) {

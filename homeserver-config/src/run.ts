@@ -1,11 +1,12 @@
 // Runs a school's Synapse as child processes from the generated config, and waits until it answers: one process, or
 // (with `homeserver.workers`) Redis, the main process, the workers and the router in front of them.
-import { spawn, spawnSync, type ChildProcess } from "node:child_process";
-import { existsSync, mkdirSync, openSync } from "node:fs";
+import { spawnSync, type ChildProcess } from "node:child_process";
+import { existsSync, mkdirSync } from "node:fs";
 import { connect } from "node:net";
 import { delimiter, dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { GeneratedSchool } from "./generate.ts";
+import { launch, stopChild, Supervisor, waitUntilReady, type Child, type RestartPolicy } from "./processes.ts";
 import type { WorkerLayout } from "./workers.ts";
 
 /** The repository root (where `.venv` lives). */
@@ -22,47 +23,12 @@ export function synapsePython(): string {
 
 export interface RunningSynapse {
   url: string;
-  /** The main process. */
-  process: ChildProcess;
-  /** Every process of this Synapse by name: `main`, and with workers also `redis`, the workers and `router`. */
-  processes: { name: string; process: ChildProcess }[];
+  /** The main process (the current one, after a restart). */
+  readonly process: ChildProcess;
+  /** Every process of this Synapse by name: `main`, and with workers also `redis`, the workers and `router` (the current ones). */
+  readonly processes: { name: string; process: ChildProcess }[];
   /** Stops Synapse (SIGTERM, then SIGKILL after `graceMs`): the router and workers first, then main and Redis. */
   stop(graceMs?: number): Promise<void>;
-}
-
-interface Child {
-  name: string;
-  process: ChildProcess;
-  exited: Promise<number | null>;
-}
-
-function launch(name: string, cmd: string, args: string[], logFile: string, env: NodeJS.ProcessEnv = process.env): Child {
-  const out = openSync(logFile, "a");
-  const child = spawn(cmd, args, { stdio: ["ignore", out, out], env });
-  const exited = new Promise<number | null>((r) => child.once("exit", (code) => r(code)));
-  return { name, process: child, exited };
-}
-
-async function stopChild(c: Child, graceMs: number): Promise<void> {
-  if (c.process.exitCode !== null || c.process.signalCode !== null) return;
-  c.process.kill("SIGTERM");
-  const t = setTimeout(() => c.process.kill("SIGKILL"), graceMs);
-  await c.exited;
-  clearTimeout(t);
-}
-
-/** Waits until `ready()` holds; fails early when the process exits, and after `timeoutMs`. */
-async function waitUntil(c: Child, what: string, logFile: string, timeoutMs: number, ready: () => Promise<boolean>): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const early = await Promise.race([c.exited, new Promise<"wait">((r) => setTimeout(() => r("wait"), 250))]);
-    if (early !== "wait") throw new Error(`${what} exited with code ${early}; see ${logFile}`);
-    if (await ready().catch(() => false)) return;
-    if (Date.now() > deadline) {
-      c.process.kill("SIGKILL");
-      throw new Error(`${what} did not start within ${timeoutMs} ms; see ${logFile}`);
-    }
-  }
 }
 
 const answers = (url: string) => async (): Promise<boolean> => (await fetch(url)).ok;
@@ -89,8 +55,11 @@ export function redisServerBinary(): string {
   throw new Error("homeserver.workers needs Redis: redis-server is not installed (Debian: apt-get install redis-server; scripts/bootstrap.sh --with-redis installs it)");
 }
 
-/** Starts Synapse for `gen`; its console output goes to `synapse/console.log` (workers: `synapse/workers/<name>.console.log`). */
-export async function runSynapse(gen: GeneratedSchool, opts: { timeoutMs?: number } = {}): Promise<RunningSynapse> {
+/**
+ * Starts Synapse for `gen`; its console output goes to `synapse/console.log` (workers: `synapse/workers/<name>.console.log`).
+ * With `restart`, a process that exits unasked (a crash, the kernel's OOM killer) is started again (processes.ts: Supervisor).
+ */
+export async function runSynapse(gen: GeneratedSchool, opts: { timeoutMs?: number; restart?: RestartPolicy } = {}): Promise<RunningSynapse> {
   const py = synapsePython();
   const timeoutMs = opts.timeoutMs ?? 120_000;
   const cfg = gen.synapse.homeserverYaml;
@@ -112,39 +81,69 @@ export async function runSynapse(gen: GeneratedSchool, opts: { timeoutMs?: numbe
   const url = `http://${hs.bind}:${hs.port}`;
   const layout = gen.workers;
   const children: Child[] = [];
+  let supervisor: Supervisor | null = null;
   const stop = async (graceMs = 10_000): Promise<void> => {
+    supervisor?.stop();
     // The router and the workers go first, so nothing reaches a main process that is stopping.
     for (const c of [...children].reverse()) await stopChild(c, graceMs);
   };
   try {
     if (layout !== null && layout.redis.run) children.push(await startRedis(layout, gen.synapse.dir, timeoutMs));
-    const mainLog = join(gen.synapse.dir, "console.log");
-    const { args, env } = synapseArgs("synapse.app.homeserver", [cfg]);
-    const main = launch("main", py, args, mainLog, env);
-    children.push(main);
     const mainUrl = layout === null ? url : `http://127.0.0.1:${layout.mainPort}`;
-    await waitUntil(main, "Synapse", mainLog, timeoutMs, answers(`${mainUrl}/_matrix/client/versions`));
+    const main = launch({
+      name: "main",
+      what: "Synapse",
+      cmd: py,
+      logFile: join(gen.synapse.dir, "console.log"),
+      ...synapseArgs("synapse.app.homeserver", [cfg]),
+      ready: answers(`${mainUrl}/_matrix/client/versions`),
+    });
+    children.push(main);
+    await waitUntilReady(main, timeoutMs);
     if (layout !== null) {
-      const started = layout.workers.map((w) => {
-        const log = join(layout.dir, `${w.name}.console.log`);
-        const a = synapseArgs("synapse.app.generic_worker", [cfg, w.configFile]);
-        const c = launch(w.name, py, a.args, log, a.env);
-        children.push(c);
-        return { c, w, log };
+      const workers = layout.workers.map((w) =>
+        launch({
+          name: w.name,
+          what: `Synapse worker ${w.name}`,
+          cmd: py,
+          logFile: join(layout.dir, `${w.name}.console.log`),
+          ...synapseArgs("synapse.app.generic_worker", [cfg, w.configFile]),
+          ready: answers(`http://127.0.0.1:${w.port}/health`),
+        }),
+      );
+      children.push(...workers);
+      await Promise.all(workers.map((c) => waitUntilReady(c, timeoutMs)));
+      const router = launch({
+        name: "router",
+        what: "the Synapse router",
+        cmd: process.execPath,
+        args: [join(REPO_ROOT, "homeserver-config", "src", "router-main.ts"), join(layout.dir, "router.json")],
+        logFile: join(layout.dir, "router.log"),
+        ready: answers(`${url}/_matrix/client/versions`),
       });
-      await Promise.all(started.map(({ c, w, log }) => waitUntil(c, `Synapse worker ${w.name}`, log, timeoutMs, answers(`http://127.0.0.1:${w.port}/health`))));
-      const routerLog = join(layout.dir, "router.log");
-      const router = launch("router", process.execPath, [join(REPO_ROOT, "homeserver-config", "src", "router-main.ts"), join(layout.dir, "router.json")], routerLog);
       children.push(router);
-      await waitUntil(router, "the Synapse router", routerLog, timeoutMs, answers(`${url}/_matrix/client/versions`));
+      await waitUntilReady(router, timeoutMs);
     }
   } catch (e) {
     await stop(2_000);
     throw e;
   }
-  const main = children.find((c) => c.name === "main");
-  if (main === undefined) throw new Error("unreachable: the main process was started above");
-  return { url, process: main.process, processes: children.map((c) => ({ name: c.name, process: c.process })), stop };
+  if (opts.restart !== undefined) supervisor = new Supervisor(children, { readyTimeoutMs: timeoutMs, ...opts.restart });
+  const current = (name: string): ChildProcess => {
+    const c = children.find((x) => x.spec.name === name);
+    if (c === undefined) throw new Error(`unreachable: no Synapse process ${name}`);
+    return c.process;
+  };
+  return {
+    url,
+    get process() {
+      return current("main");
+    },
+    get processes() {
+      return children.map((c) => ({ name: c.spec.name, process: c.process }));
+    },
+    stop,
+  };
 }
 
 async function startRedis(layout: WorkerLayout, synapseDir: string, timeoutMs: number): Promise<Child> {
@@ -154,7 +153,14 @@ async function startRedis(layout: WorkerLayout, synapseDir: string, timeoutMs: n
   if (!host.startsWith("127.") && host !== "localhost") throw new Error(`homeserver.workers.redis.host: Schulhof starts Redis on loopback only (got ${host}); set run: false for another Redis`);
   const log = join(dir, "redis.log");
   // Replication only: nothing is kept on disk, nothing listens beyond loopback.
-  const c = launch("redis", redisServerBinary(), ["--bind", host, "--port", String(port), "--save", "", "--appendonly", "no", "--dir", dir, "--protected-mode", "yes"], log);
-  await waitUntil(c, "Redis", log, timeoutMs, () => redisPong(host, port));
+  const c = launch({
+    name: "redis",
+    what: "Redis",
+    cmd: redisServerBinary(),
+    args: ["--bind", host, "--port", String(port), "--save", "", "--appendonly", "no", "--dir", dir, "--protected-mode", "yes"],
+    logFile: log,
+    ready: () => redisPong(host, port),
+  });
+  await waitUntilReady(c, timeoutMs);
   return c;
 }

@@ -9,7 +9,7 @@ import { join } from "node:path";
 import pg from "pg";
 import type { RunningAppservice } from "@schulhof/core";
 import { startHost } from "@schulhof/cli";
-import { ensureSystemAdmin, generateSchool, runSynapse, SchoolFileSchema, type GeneratedSchool, type RunningSynapse } from "@schulhof/homeserver-config";
+import { ensureSystemAdmin, generateSchool, runSynapse, SchoolFileSchema, type GeneratedSchool, type ProcessEvent, type RunningSynapse } from "@schulhof/homeserver-config";
 import { testEnv } from "./harness/env.ts";
 import { databaseUrl } from "./harness/pg.ts";
 import { freePort, freePortRange } from "./harness/ports.ts";
@@ -64,6 +64,8 @@ function served(name: string): string[] {
     });
 }
 
+const events: ProcessEvent[] = [];
+
 before(async () => {
   const env = testEnv();
   process.env.SCHULHOF_LOG_LEVEL ??= "warn";
@@ -90,7 +92,8 @@ before(async () => {
     }),
     dir,
   );
-  synapse = await runSynapse(gen);
+  // As `schulhof up` runs it: a process that crashes is started again (after 3 s here, so the test sees the gap first).
+  synapse = await runSynapse(gen, { restart: { firstDelayMs: 3000, onEvent: (e) => events.push(e) } });
   adminToken = await ensureSystemAdmin(gen, synapse.url);
   host = await startHost(gen);
 });
@@ -155,7 +158,7 @@ describe("Synapse with workers behind the router", () => {
     }, 30_000);
   });
 
-  it("answers 502 at once for a person whose sync worker is gone, and serves the others", async () => {
+  it("answers 502 at once for a person whose sync worker is gone, serves the others, and starts the worker again", async () => {
     const people = await Promise.all(["wa", "wb", "wc", "wd", "we", "wf"].map((p) => person(p)));
     for (const p of people) assert.equal((await call(p.token, "GET", "/_matrix/client/v3/sync?timeout=0")).status, 200);
     const sync2 = synapse.processes.find((p) => p.name === "sync2")?.process;
@@ -166,5 +169,44 @@ describe("Synapse with workers behind the router", () => {
     const answers = await Promise.all(people.map(async (p) => (await call(p.token, "GET", "/_matrix/client/v3/sync?timeout=0")).status));
     assert.ok(answers.includes(502) && answers.includes(200), `some on sync2 (502), some on sync1 (200): ${answers.join(", ")}`);
     assert.equal((await call(people[0]?.token ?? "", "GET", "/_matrix/client/v3/account/whoami")).status, 200, "everything else still works");
+
+    // Then the supervisor starts it again, and its people sync again, on the same worker.
+    const restarted = await eventually("sync2 started again", async () => events.find((e) => e.kind === "restarted" && e.name === "sync2"), 120_000, 250);
+    assert.ok(events.some((e) => e.kind === "exited" && e.name === "sync2" && e.signal === "SIGKILL"), JSON.stringify(events));
+    const now = synapse.processes.find((p) => p.name === "sync2")?.process;
+    assert.ok(now !== undefined && now !== sync2 && restarted.kind === "restarted" && now.pid === restarted.pid, "a new sync2 process");
+    const before = served("sync2").length;
+    const again = await Promise.all(people.map(async (p) => (await call(p.token, "GET", "/_matrix/client/v3/sync?timeout=0")).status));
+    assert.deepEqual(again, people.map(() => 200));
+    assert.ok(served("sync2").length > before, "the restarted sync2 answers its people again");
+    assert.deepEqual(events.map((e) => e.name), ["sync2", "sync2"], "no other process was restarted");
+  });
+
+  it("starts the main process again after a crash; the workers carry on with it", async () => {
+    const [a, b] = [await person("wmain1"), await person("wmain2")];
+    const room = await call(a.token, "POST", "/_matrix/client/v3/createRoom", { name: "Nach dem Absturz", invite: [b.userId] });
+    assert.equal(room.status, 200, JSON.stringify(room.json));
+    const roomId = String(room.json.room_id);
+    assert.equal((await call(b.token, "POST", `/_matrix/client/v3/join/${encodeURIComponent(roomId)}`, {})).status, 200);
+    const main = synapse.process;
+    events.length = 0;
+    main.kill("SIGKILL");
+    await eventually("main started again", async () => events.find((e) => e.kind === "restarted" && e.name === "main"), 180_000, 250);
+    assert.notEqual(synapse.process, main);
+    // Sending goes through the client worker and the event persister, which talk to main over replication (Redis, HTTP).
+    const sent = await eventually(
+      "a message sent after the restart",
+      async () => {
+        const r = await call(a.token, "PUT", `/_matrix/client/v3/rooms/${encodeURIComponent(roomId)}/send/m.room.message/after-${Date.now()}`, { msgtype: "m.text", body: "wieder da" });
+        return r.status === 200 ? String(r.json.event_id) : undefined;
+      },
+      120_000,
+      1000,
+    );
+    await eventually("the message at the other person", async () => {
+      const r = await call(b.token, "GET", `/_matrix/client/v3/rooms/${encodeURIComponent(roomId)}/event/${encodeURIComponent(sent)}`);
+      return r.status === 200 ? true : undefined;
+    }, 60_000, 500);
+    assert.deepEqual(events.map((e) => `${e.kind} ${e.name}`), ["exited main", "restarted main"], "only main was restarted");
   });
 });
