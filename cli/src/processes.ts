@@ -21,13 +21,3 @@ export function startLivekit(logFile: string, configFile: string): ChildProcess 
   const out = openSync(logFile, "a");
   return spawn(bin, ["--config", configFile], { stdio: ["ignore", out, out] });
 }
-
-/** Stops a child: SIGTERM, then SIGKILL after `graceMs`. */
-export async function stopChild(child: ChildProcess | null, graceMs = 5000): Promise<void> {
-  if (child === null || child.exitCode !== null || child.signalCode !== null) return;
-  const exited = new Promise<void>((r) => child.once("exit", () => r()));
-  child.kill("SIGTERM");
-  const t = setTimeout(() => child.kill("SIGKILL"), graceMs);
-  await exited;
-  clearTimeout(t);
-}

@@ -3,12 +3,12 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import type { Server } from "node:http";
 import { join } from "node:path";
 import { stringify } from "yaml";
-import { ensureSystemAdmin, generateFromFile, runSynapse, type ProcessEvent, type RunningSynapse } from "@schulhof/homeserver-config";
+import { ensureSystemAdmin, generateFromFile, runSynapse, stopProcess, type ProcessEvent, type RunningSynapse } from "@schulhof/homeserver-config";
 import type { RunningAppservice } from "@schulhof/core";
 import { startWebServer } from "@schulhof/web";
 import { DEMO_ROSTER, demoSchoolFile } from "./demo/school.ts";
 import { homeserverUrlOf, startHost, webApisOf } from "./host.ts";
-import { startLivekit, stopChild } from "./processes.ts";
+import { startLivekit } from "./processes.ts";
 import { importViaApi } from "./roster.ts";
 import { startDemoOutbox } from "./demo/outbox.ts";
 import { devConfig, startVideoService, VideoServiceConfigSchema, type RunningVideoService } from "@schulhof/video";
@@ -67,7 +67,7 @@ export async function up(dataDir: string, opts: { demo: boolean }): Promise<void
     await video?.stop().catch(() => undefined);
     for (const h of host) await h.stop().catch(() => undefined);
     await outbox?.close();
-    await stopChild(livekit);
+    await stopProcess(livekit);
     await synapse?.stop();
   };
   const onSignal = (): void => {

@@ -96,22 +96,26 @@ def install_appservice_catch_up(controller_class):
             # The appservice answered a moment ago: send now rather than after the first backoff.
             self.recoverers[service.id].force_retry()
 
+    async def check_stranded(self, service):
+        # Never raises: a failed check must not turn a finished recovery (or a send) into a failed one.
+        try:
+            await recover_stranded(self, service)
+        except Exception:
+            logger.exception("Could not check AS ID %s for stranded transactions", service.id)
+
     async def send(self, service, *args, **kwargs):
         before = recoveries(self).get(service.id, 0)
         try:
             return await original_send(self, service, *args, **kwargs)
         finally:
             if recoveries(self).get(service.id, 0) != before:
-                try:
-                    await recover_stranded(self, service)
-                except Exception:
-                    logger.exception("Could not check AS ID %s for stranded transactions", service.id)
+                await check_stranded(self, service)
 
     async def on_recovered(self, recoverer):
         await original_on_recovered(self, recoverer)
         counts = recoveries(self)
         counts[recoverer.service.id] = counts.get(recoverer.service.id, 0) + 1
-        await recover_stranded(self, recoverer.service)
+        await check_stranded(self, recoverer.service)
 
     controller_class.send = send
     controller_class.on_recovered = on_recovered

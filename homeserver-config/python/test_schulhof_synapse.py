@@ -105,12 +105,17 @@ def controller(patched, state):
     return ctrl, store
 
 
-async def stored_during_recovery(patched):
-    """A send reads DOWN, then the recoverer finds nothing left and marks UP, then the send's transaction is stored."""
+def recovering(patched=True):
+    """The appservice is DOWN and a recoverer is under way."""
     ctrl, store = controller(patched, DOWN)
     service = Service()
     ctrl.start_recoverer(service)
-    first = ctrl.recoverers[service.id]
+    return ctrl, store, service, ctrl.recoverers[service.id]
+
+
+async def stored_during_recovery(patched):
+    """A send reads DOWN, then the recoverer finds nothing left and marks UP, then the send's transaction is stored."""
+    ctrl, store, service, first = recovering(patched)
     store.hold_create = asyncio.Event()
     sending = asyncio.ensure_future(ctrl.send(service, ["$submission"]))
     await asyncio.sleep(0)  # the send has read DOWN and waits to store its transaction
@@ -140,10 +145,7 @@ class CatchUpTest(unittest.TestCase):
 
     def test_a_transaction_stored_before_up_is_found_by_the_recovery_itself(self):
         async def run():
-            ctrl, store = controller(True, DOWN)
-            service = Service()
-            ctrl.start_recoverer(service)
-            first = ctrl.recoverers[service.id]
+            ctrl, store, service, first = recovering()
             # The recoverer's last look found nothing; the send stores its transaction and ends before UP is written.
             await ctrl.send(service, ["$grade"])
             await ctrl.on_recovered(first)
@@ -156,10 +158,8 @@ class CatchUpTest(unittest.TestCase):
 
     def test_a_clean_recovery_stays_up(self):
         async def run():
-            ctrl, store = controller(True, DOWN)
-            service = Service()
-            ctrl.start_recoverer(service)
-            await ctrl.on_recovered(ctrl.recoverers[service.id])
+            ctrl, store, service, first = recovering()
+            await ctrl.on_recovered(first)
             await ctrl.send(service, ["$next"])
             return ctrl, store, service
 
@@ -190,6 +190,24 @@ class CatchUpTest(unittest.TestCase):
 
         ctrl, service, second = asyncio.run(run())
         self.assertIs(ctrl.recoverers[service.id], second)
+
+    def test_a_failed_check_does_not_fail_the_recovery(self):
+        # The database refuses the lookup: the recovery still ends (UP, recoverer gone) and nothing raises into Synapse.
+        async def run():
+            ctrl, store, service, first = recovering()
+
+            async def refused(service):
+                raise ConnectionError("database unavailable")
+
+            store.get_oldest_unsent_txn = refused
+            with self.assertLogs("schulhof.synapse", "ERROR") as logged:
+                await ctrl.on_recovered(first)
+            return ctrl, store, service, logged
+
+        ctrl, store, service, logged = asyncio.run(run())
+        self.assertEqual(store.state, UP)
+        self.assertNotIn(service.id, ctrl.recoverers)
+        self.assertIn("Could not check AS ID homework for stranded transactions", logged.output[0])
 
 
 if __name__ == "__main__":

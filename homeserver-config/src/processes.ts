@@ -28,13 +28,19 @@ export function launch(spec: ProcessSpec): Child {
   return { spec, process: child, exited };
 }
 
-/** SIGTERM, then SIGKILL after `graceMs`. */
-export async function stopChild(c: Child, graceMs: number): Promise<void> {
-  if (c.process.exitCode !== null || c.process.signalCode !== null) return;
-  c.process.kill("SIGTERM");
-  const t = setTimeout(() => c.process.kill("SIGKILL"), graceMs);
-  await c.exited;
+/** Stops a child process: SIGTERM, then SIGKILL after `graceMs`. */
+export async function stopProcess(child: ChildProcess | null, graceMs = 5000): Promise<void> {
+  if (child === null || child.exitCode !== null || child.signalCode !== null) return;
+  const exited = new Promise<void>((r) => child.once("exit", () => r()));
+  child.kill("SIGTERM");
+  const t = setTimeout(() => child.kill("SIGKILL"), graceMs);
+  await exited;
   clearTimeout(t);
+}
+
+/** Stops a launched child (see stopProcess). */
+export function stopChild(c: Child, graceMs: number): Promise<void> {
+  return stopProcess(c.process, graceMs);
 }
 
 /** Waits until the process is ready; fails early when it exits, and after `timeoutMs` (then it is killed). */

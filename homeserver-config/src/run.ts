@@ -74,7 +74,8 @@ export async function runSynapse(gen: GeneratedSchool, opts: { timeoutMs?: numbe
       ...process.env,
       SYNAPSE_ASYNC_IO_REACTOR: "0",
       SCHULHOF_SYNAPSE_APP: app,
-      ...(existsSync(hostsFile) ? { SCHULHOF_SYNAPSE_HOSTS: hostsFile } : {}),
+      // Unset unless this school has a hosts file (never inherited from the caller's environment).
+      SCHULHOF_SYNAPSE_HOSTS: existsSync(hostsFile) ? hostsFile : undefined,
     },
   });
   const hs = gen.school.homeserver;

@@ -1,14 +1,12 @@
 // The supervisor of Synapse's processes, with real child processes (small Node programs standing in for Synapse).
 import assert from "node:assert/strict";
-import { mkdtempSync, rmSync } from "node:fs";
 import { createServer } from "node:net";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { after, describe, it } from "node:test";
+import { describe, it } from "node:test";
 import { launch, stopChild, Supervisor, waitUntilReady, type Child, type ProcessEvent, type ProcessSpec } from "../src/processes.ts";
+import { tempDir } from "./support.ts";
 
-const dir = mkdtempSync(join(tmpdir(), "schulhof-processes-"));
-after(() => rmSync(dir, { recursive: true, force: true }));
+const dir = tempDir();
 
 async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -33,6 +31,16 @@ function server(name: string, port: number): ProcessSpec {
   };
 }
 
+/** Stand-in servers, started and ready, under a supervisor that restarts after `firstDelayMs` and records what it does. */
+async function supervised(names: string[], firstDelayMs: number): Promise<{ ports: number[]; children: Child[]; events: ProcessEvent[]; sup: Supervisor }> {
+  const ports: number[] = [];
+  for (const _ of names) ports.push(await freePort());
+  const children = names.map((name, i) => launch(server(name, ports[i] ?? 0)));
+  for (const c of children) await waitUntilReady(c, 10_000);
+  const events: ProcessEvent[] = [];
+  return { ports, children, events, sup: new Supervisor(children, { firstDelayMs, onEvent: (e) => events.push(e) }) };
+}
+
 function until<T>(what: string, fn: () => T | undefined, timeoutMs = 20_000): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   return new Promise((resolve, reject) => {
@@ -48,11 +56,8 @@ function until<T>(what: string, fn: () => T | undefined, timeoutMs = 20_000): Pr
 
 describe("Supervisor: Synapse processes that exit unasked", () => {
   it("starts a crashed process again after the delay, once it is ready reports it, and keeps the others", async () => {
-    const [pa, pb] = [await freePort(), await freePort()];
-    const children: Child[] = [launch(server("sync1", pa)), launch(server("sync2", pb))];
-    for (const c of children) await waitUntilReady(c, 10_000);
-    const events: ProcessEvent[] = [];
-    const sup = new Supervisor(children, { firstDelayMs: 300, onEvent: (e) => events.push(e) });
+    const { ports, children, events, sup } = await supervised(["sync1", "sync2"], 300);
+    const pb = ports[1];
     try {
       const [first, other] = [children[1], children[0]];
       assert.ok(first !== undefined && other !== undefined);
@@ -98,11 +103,7 @@ describe("Supervisor: Synapse processes that exit unasked", () => {
   });
 
   it("starts nothing again once stopped: a stop is not a crash", async () => {
-    const port = await freePort();
-    const children = [launch(server("main", port))];
-    await waitUntilReady(children[0] as Child, 10_000);
-    const events: ProcessEvent[] = [];
-    const sup = new Supervisor(children, { firstDelayMs: 10, onEvent: (e) => events.push(e) });
+    const { ports: [port], children, events, sup } = await supervised(["main"], 10);
     sup.stop();
     await stopChild(children[0] as Child, 2000);
     await new Promise((r) => setTimeout(r, 300));
@@ -111,11 +112,7 @@ describe("Supervisor: Synapse processes that exit unasked", () => {
   });
 
   it("stops a restart that is waiting for its delay", async () => {
-    const port = await freePort();
-    const children = [launch(server("router", port))];
-    await waitUntilReady(children[0] as Child, 10_000);
-    const events: ProcessEvent[] = [];
-    const sup = new Supervisor(children, { firstDelayMs: 300, onEvent: (e) => events.push(e) });
+    const { ports: [port], children, events, sup } = await supervised(["router"], 300);
     children[0]?.process.kill("SIGKILL");
     await until("the crash seen", () => events.find((e) => e.kind === "exited"));
     sup.stop();
