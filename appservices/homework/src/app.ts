@@ -89,7 +89,7 @@ export const homeworkAppservice: AppserviceDefinition<HomeworkConfig> = {
             case SUBMISSION_ROOM:
               return onSubmissionRoomMarker(event, hctx.tx, env);
             case EXTENSION:
-              return onExtension(event, hctx.tx, env);
+              return onExtension(event, hctx.tx, env, c);
             case SUBMISSION:
               return onSubmission(event, c, env);
             case FEEDBACK:

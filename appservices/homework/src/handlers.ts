@@ -1,7 +1,8 @@
 // Handling of homework events: the projection of course rooms and submission rooms, with checks and replies.
 import { hostedElsewhere, noticeContent, type HandlerContext, type MatrixEvent, type Queryable } from "@schulhof/core";
-import { ASSIGNMENT, AssignmentSchema, EXTENSION, RECEIPT, REFUSAL, ExtensionSchema, FEEDBACK, FeedbackSchema, SUBMISSION, SUBMISSION_ROOM, SubmissionRoomSchema, SubmissionSchema, type Assignment } from "./domain/schema.ts";
+import { ASSIGNMENT, AssignmentSchema, EXTENSION, EXTENSION_NOTICE, FEEDBACK_NOTICE, RECEIPT, REFUSAL, ExtensionSchema, FEEDBACK, FeedbackSchema, SUBMISSION, SUBMISSION_ROOM, SubmissionRoomSchema, SubmissionSchema, type Assignment } from "./domain/schema.ts";
 import { formatAtSchool, judgeSubmission } from "./domain/deadlines.ts";
+import { gradeText, markFits } from "./domain/grades.ts";
 import { deleteAssignment, getAssignment, saveAssignment } from "./store/assignments.ts";
 import { courseName, powerOf, roleIn, saveCourse, saveCreators, saveMembership, savePowers, studentsOf, TEACHER_POWER } from "./store/courses.ts";
 import { extensionOf, requestSubmissionRoom, requestTeamRoom, saveExtension, saveFeedback, saveSubmission, saveSubmissionRoom, submissionRoom } from "./store/submissions.ts";
@@ -103,7 +104,7 @@ export async function onAssignment(event: MatrixEvent, ctx: Hctx, env: HomeworkE
   }
   const students = await studentsOf(ctx.tx, event.room_id, env.botUserId);
   if (before === null) {
-    await ctx.enqueue({ kind: "message", roomId: event.room_id, eventType: "m.room.message", content: announcement(t.newAssignment(a.title, due), a, id) });
+    await ctx.enqueue({ kind: "message", roomId: event.room_id, eventType: "m.room.message", content: announcement(`${t.newAssignment(a.title, due)} ${t.gradingLine(t.gradings[a.grading])}`, a, id) });
     // In a course hosted elsewhere, the host's bot makes the rooms.
     if (opts.guest === true) return;
     if (a.teams === null) for (const s of students) await requestSubmissionRoom(ctx.tx, event.room_id, s);
@@ -221,6 +222,14 @@ export async function onFeedback(event: MatrixEvent, ctx: Hctx, env: HomeworkEnv
   const f = parsed.data;
   const assignment = await getAssignment(ctx.tx, room.courseRoom, f.assignment_id);
   if (assignment === null) return;
+  const t = T[env.lang];
+  // A mark that does not fit the assignment's grading is not stored, and the room is told why: a grade never vanishes.
+  const misfit = markFits(f, assignment.content.grading);
+  if (misfit !== null) {
+    const given = f.grade ?? String(f.points ?? "");
+    await notice(ctx, event.room_id, t.markRefused(assignment.content.title, misfit, given), event.event_id, [event.sender]);
+    return;
+  }
   const sender = event.sender;
   for (const member of room.students) {
     await saveFeedback(ctx.tx, room.students.length === 1 ? event.event_id : `${event.event_id}#${member}`, event.room_id, room.courseRoom, {
@@ -233,16 +242,43 @@ export async function onFeedback(event: MatrixEvent, ctx: Hctx, env: HomeworkEnv
       originTs: event.origin_server_ts,
     });
   }
+  // The feedback event is for clients that know it; every client shows this notice, to the student and the teachers
+  // of this private room only. It points at the feedback event, so a client that shows the feedback can hide it.
+  await ctx.enqueue({
+    kind: "message",
+    roomId: event.room_id,
+    eventType: "m.room.message",
+    content: {
+      ...noticeContent(t.feedback(assignment.content.title, gradeText(f, env.lang), f.comment), { replyTo: event.event_id, mentions: room.students }),
+      [FEEDBACK_NOTICE]: { feedback: event.event_id, assignment_id: f.assignment_id },
+    },
+  });
 }
 
-/** An extension for one student, as state in their submission room, written by a teacher. */
-export async function onExtension(event: MatrixEvent, tx: Queryable, env: HomeworkEnv): Promise<void> {
+/**
+ * An extension for one student, as state in their submission room, written by a teacher. With `ctx` (live handling,
+ * not reindex) the room is told the new due date in a notice every client shows.
+ */
+export async function onExtension(event: MatrixEvent, tx: Queryable, env: HomeworkEnv, ctx?: Hctx): Promise<void> {
   const room = await submissionRoom(tx, event.room_id);
   if (room === null || event.state_key === undefined) return;
   if (event.sender !== env.botUserId && (await roleIn(tx, room.courseRoom, event.sender)) !== "teacher") return;
   const parsed = ExtensionSchema.safeParse(event.content);
   if (!parsed.success) return;
   for (const s of room.students) await saveExtension(tx, room.courseRoom, event.state_key, s, parsed.data.due, parsed.data.cutoff);
+  const assignment = await getAssignment(tx, room.courseRoom, event.state_key);
+  if (ctx === undefined || assignment === null) return;
+  const t = T[env.lang];
+  const due = formatAtSchool(parsed.data.due, assignment.content.timezone, env.lang);
+  await ctx.enqueue({
+    kind: "message",
+    roomId: event.room_id,
+    eventType: "m.room.message",
+    content: {
+      ...noticeContent(t.extensionNotice(assignment.content.title, due), { mentions: room.students }),
+      [EXTENSION_NOTICE]: { assignment_id: event.state_key, due: parsed.data.due, cutoff: parsed.data.cutoff },
+    },
+  });
 }
 
 /** Event types this appservice keeps (see `accepts`). */

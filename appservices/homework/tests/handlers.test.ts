@@ -1,8 +1,8 @@
-// Submission handling without a homeserver: lateness by the event's own time (a backlog after downtime), cut-off, extension, replays, feedback rights.
+// Submission handling without a homeserver: lateness by the event's own time (a backlog after downtime), cut-off, extension, replays, feedback rights and readable notices.
 import assert from "node:assert/strict";
 import { before, describe, it } from "node:test";
 import { migrate, openPglite, type Db, type MatrixEvent, type OutboxAction } from "@schulhof/core";
-import { onFeedback, onSubmission, type HomeworkEnv } from "../src/handlers.ts";
+import { onExtension, onFeedback, onSubmission, type HomeworkEnv } from "../src/handlers.ts";
 import { AssignmentSchema } from "../src/domain/schema.ts";
 import { toMillis } from "../src/domain/deadlines.ts";
 import { saveAssignment } from "../src/store/assignments.ts";
@@ -99,18 +99,72 @@ describe("onSubmission", () => {
 });
 
 describe("onFeedback", () => {
-  const feedback = (sender: string): MatrixEvent => ({
+  // A grade needs an assignment graded with grades (a1 is ungraded: its grades are refused, see below).
+  before(async () => {
+    await saveAssignment(db, { courseRoom: "!c:x", id: "ag", content: AssignmentSchema.parse({ title: "Benotet", due: DUE, grading: "grade" }), sender: "@t:x", eventId: "$ag", originTs: 0 });
+  });
+  const feedback = (sender: string, content: Record<string, unknown> = {}): MatrixEvent => ({
     event_id: `$f${++n}`,
     room_id: "!r@a:x",
     type: "de.schulhof.homework.feedback",
     sender,
     origin_server_ts: Date.now(),
-    content: { assignment_id: "a1", student: "@a:x", grade: "1", comment: "" },
+    content: { assignment_id: "ag", student: "@a:x", grade: "1", comment: "", ...content },
   });
+  const bodies = (sent: OutboxAction[]): string[] => sent.map((a) => String((a as unknown as { content: { body?: unknown } }).content.body));
   it("stores feedback from a teacher of the course, and none from a student", async () => {
     await handle(feedback("@b:x"), onFeedback);
     assert.equal((await db.query("SELECT 1 FROM feedback")).rows.length, 0);
     await handle(feedback("@t:x"), onFeedback);
     assert.deepEqual((await db.query("SELECT student, grade, sender FROM feedback")).rows, [{ student: "@a:x", grade: "1", sender: "@t:x" }]);
+  });
+
+  it("tells the submission room the grade and the comment in a notice every client shows", async () => {
+    const ev = feedback("@t:x", { grade: "2", comment: "gut gemacht" });
+    const sent = await handle(ev, onFeedback);
+    assert.equal(sent.length, 1);
+    const action = sent[0] as unknown as { roomId: string; eventType: string; content: Record<string, unknown> };
+    assert.equal(action.roomId, "!r@a:x", "only in the student's private room");
+    assert.equal(action.eventType, "m.room.message");
+    assert.equal(action.content.msgtype, "m.notice");
+    assert.equal(action.content.body, "Rückmeldung zu „Benotet“\nBewertung: 2\nKommentar: gut gemacht");
+    assert.deepEqual(action.content["de.schulhof.homework.feedback_notice"], { feedback: ev.event_id, assignment_id: "ag" });
+  });
+
+  it("refuses a grade on an ungraded assignment with the reason, and stores nothing", async () => {
+    const before = (await db.query("SELECT 1 FROM feedback")).rows.length;
+    const sent = await handle(feedback("@t:x", { assignment_id: "a1", grade: "2", comment: "gut gemacht" }), onFeedback);
+    assert.equal((await db.query("SELECT 1 FROM feedback")).rows.length, before);
+    assert.equal(sent.length, 1);
+    assert.match(bodies(sent)[0] ?? "", /^„Bruchrechnung“ wird nicht bewertet \(ohne Note\), deshalb habe ich „2“ nicht gespeichert/);
+  });
+
+  it("refuses points on an assignment graded with grades", async () => {
+    const sent = await handle(feedback("@t:x", { grade: null, points: 11 }), onFeedback);
+    assert.match(bodies(sent)[0] ?? "", /„11“ ist keine Note: „Benotet“ wird mit Noten von 1 bis 6/);
+  });
+
+  it("takes a comment without a mark on an ungraded assignment", async () => {
+    const sent = await handle(feedback("@t:x", { assignment_id: "a1", grade: null, comment: "Schön" }), onFeedback);
+    assert.deepEqual(bodies(sent), ["Rückmeldung zu „Bruchrechnung“\nKommentar: Schön"]);
+  });
+});
+
+describe("onExtension", () => {
+  it("tells the student's room the new due date", async () => {
+    const ev: MatrixEvent = {
+      event_id: `$e${++n}`,
+      room_id: "!r@d:x",
+      type: "de.schulhof.homework.extension",
+      state_key: "a1",
+      sender: "@t:x",
+      origin_server_ts: Date.now(),
+      content: { due: "2026-04-01T18:00:00+02:00", cutoff: null },
+    };
+    const sent: OutboxAction[] = [];
+    await db.transaction((tx) => onExtension(ev, tx, env, { tx, enqueue: async (a) => void sent.push(a) }));
+    const content = (sent[0] as unknown as { content: Record<string, unknown> }).content;
+    assert.equal(content.body, "Neue Frist für dich bei „Bruchrechnung“: fällig Mi, 01.04.2026, 18:00 Uhr.");
+    assert.deepEqual(content["m.mentions"], { user_ids: ["@d:x"] });
   });
 });

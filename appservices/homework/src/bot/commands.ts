@@ -4,7 +4,7 @@ import type { MatrixEvent } from "@schulhof/core";
 import { ASSIGNMENT, EXTENSION, FEEDBACK, SUBMISSION, type Assignment } from "../domain/schema.ts";
 import { formatAtSchool, localToRfc3339, toMillis } from "../domain/deadlines.ts";
 import { HomeworkError } from "../domain/errors.ts";
-import { gradeText, parseGrade } from "../domain/grades.ts";
+import { gradeText, gradingFromWord, readGradeCommand } from "../domain/grades.ts";
 import { STATUS_TEXT, todoStatus } from "../domain/status.ts";
 import { assignmentsOf, type AssignmentRow } from "../store/assignments.ts";
 import { courseName, roleIn, studentsOf } from "../store/courses.ts";
@@ -121,7 +121,12 @@ export async function handleCommand(event: MatrixEvent, ctx: HandlerContext, env
       case "create": {
         if (!isTeacher) return done(t.onlyTeachers);
         const [title = "", dueText = "", ...rest] = args.split("|").map((s) => s.trim());
-        if (title === "" || dueText === "") throw new HomeworkError("SCHULHOF_HOMEWORK_ARGS", "missing title or due", { de: "Titel | fällig am | Beschreibung", en: "title | due | description" });
+        if (title === "" || dueText === "")
+          throw new HomeworkError("SCHULHOF_HOMEWORK_ARGS", "missing title or due", { de: "Titel | fällig am | Beschreibung [| Note/Punkte/ohne]", en: "title | due | description [| grade/points/none]" });
+        // An optional last part names the grading (`| Note`, `| Punkte`, `| ohne`); without it the assignment is not graded.
+        const gradingWord = rest.length >= 1 ? gradingFromWord(rest[rest.length - 1] ?? "") : null;
+        const grading = gradingWord ?? "none";
+        if (gradingWord !== null) rest.pop();
         const due = localToRfc3339(dueText, env.timezone);
         const content = {
           title,
@@ -131,7 +136,7 @@ export async function handleCommand(event: MatrixEvent, ctx: HandlerContext, env
           timezone: env.timezone,
           attachments: [],
           submission_kinds: ["text", "file"],
-          grading: "none",
+          grading,
           status: "published",
           teams: null,
           reminder_hours: 24,
@@ -221,20 +226,21 @@ export async function handleCommand(event: MatrixEvent, ctx: HandlerContext, env
       }
       case "grade": {
         if (!isTeacher || subRoom === null) return done(t.onlyTeachers);
-        const [nr = "", gradeIn = "", ...comment] = args.split(/\s+/);
+        const [nr = "", ...words] = args.split(/\s+/);
         const a = pick(nr);
         if (a === null || a === "ask") return done(t.whichAssignment(listText()));
-        const g = parseGrade(gradeIn, a.content.grading);
-        if (g === null) throw new HomeworkError("SCHULHOF_HOMEWORK_GRADE", "bad grade", { de: `„${gradeIn}“ ist keine gültige Bewertung.`, en: `"${gradeIn}" is not a valid grade.` });
+        // A mark that does not fit the assignment's grading is refused with the reason, never dropped.
+        const g = readGradeCommand(words, a.content.grading);
+        if (!g.ok) return done(t.markRefused(a.content.title, g.why, g.input));
         const student = subRoom.students[0] ?? "";
-        const text = [gradeText(g, lang), comment.join(" ")].filter((x) => x !== "").join(": ");
+        const mark = { grade: g.grade, points: g.points };
+        // The bot's handling of this event (onFeedback) tells the room, student and teachers, what the feedback says.
         await ctx.enqueue({
           kind: "message",
           roomId: event.room_id,
           eventType: FEEDBACK,
-          content: { assignment_id: a.id, student, ...g, comment: comment.join(" "), body: `${a.content.title}: ${text}`, given_by: event.sender },
+          content: { assignment_id: a.id, student, ...mark, comment: g.comment, body: t.feedback(a.content.title, gradeText(mark, lang), g.comment), given_by: event.sender },
         });
-        await reply(t.feedbackSaved(a.content.title));
         return true;
       }
     }

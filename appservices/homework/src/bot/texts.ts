@@ -6,12 +6,12 @@ export const T = {
     help: [
       "Befehle für Hausaufgaben (englische Namen in Klammern):",
       "!aufgaben (!homework): Aufgaben dieses Kurses mit deinem Stand",
-      "!aufgabe Titel | fällig am | Beschreibung (!assignment): neue Aufgabe (Lehrkräfte), z. B. !aufgabe Gedichtanalyse | 24.03.2026 18:00 | Seite 42",
+      "!aufgabe Titel | fällig am | Beschreibung [| Note/Punkte/ohne] (!assignment): neue Aufgabe (Lehrkräfte), z. B. !aufgabe Gedichtanalyse | 24.03.2026 18:00 | Seite 42 | Note",
       "!abgeben [Nr] (!submit): im Abgaberaum: deine letzten Nachrichten und Dateien als Abgabe",
       "!begonnen [Nr] (!started): als begonnen markieren",
       "!abgaben [Nr] (!submissions): wer abgegeben hat, wer verspätet ist, wer fehlt (Lehrkräfte)",
       "!verlängern Nr @schüler Datum (!extend): Frist für eine Person verlängern (Lehrkräfte)",
-      "!note Nr Note [Kommentar] (!grade): im Abgaberaum bewerten (Lehrkräfte)",
+      "!note Nr Note [Kommentar] (!grade): im Abgaberaum bewerten (Lehrkräfte); !note Nr - Kommentar: nur ein Kommentar",
     ],
     newAssignment: (title: string, due: string) => `Neue Aufgabe: „${title}“, fällig ${due}.`,
     changedAssignment: (title: string, due: string) => `Aufgabe geändert: „${title}“, jetzt fällig ${due}.`,
@@ -28,7 +28,20 @@ export const T = {
     notHere: "Dieser Befehl geht nur in einem Kursraum.",
     invalid: (why: string) => `Das habe ich nicht verstanden: ${why}`,
     reminder: (title: string, due: string) => `Erinnerung: „${title}“ ist fällig ${due}. Du hast noch nichts abgegeben.`,
-    feedbackSaved: (title: string) => `Bewertung für „${title}“ gespeichert.`,
+    feedback: (title: string, mark: string, comment: string) =>
+      [`Rückmeldung zu „${title}“`, mark === "" ? "" : `Bewertung: ${mark}`, comment === "" ? "" : `Kommentar: ${comment}`].filter((l) => l !== "").join("\n"),
+    markRefused: (title: string, why: "not_graded" | "bad_grade" | "bad_points" | "empty", input: string) =>
+      ({
+        not_graded:
+          `„${title}“ wird nicht bewertet (ohne Note), deshalb habe ich „${input}“ nicht gespeichert, auch den Kommentar nicht. ` +
+          "Nur einen Kommentar gibst du mit !note Nr - Kommentar; eine Aufgabe mit Noten veröffentlichst du mit !aufgabe Titel | fällig | Beschreibung | Note (oder | Punkte).",
+        bad_grade: `„${input}“ ist keine Note: „${title}“ wird mit Noten von 1 bis 6 (mit + oder -) bewertet. Nichts wurde gespeichert.`,
+        bad_points: `„${input}“ sind keine Punkte: „${title}“ wird mit 0 bis 15 Punkten bewertet. Nichts wurde gespeichert.`,
+        empty: `Für „${title}“ fehlt die Bewertung oder ein Kommentar: !note Nr Note [Kommentar] oder !note Nr - Kommentar.`,
+      })[why],
+    gradings: { grade: "Noten 1 bis 6", points: "Punkte 0 bis 15", none: "ohne Bewertung" },
+    gradingLine: (grading: string) => `Bewertung: ${grading}.`,
+    extensionNotice: (title: string, due: string) => `Neue Frist für dich bei „${title}“: fällig ${due}.`,
     extended: (who: string, title: string, due: string) => `Frist für ${who} bei „${title}“ verlängert bis ${due}.`,
     started: (title: string) => `„${title}“ als begonnen markiert.`,
     statusLine: (n: number, title: string, due: string, status: string) => `${n}. ${title}, fällig ${due}: ${status}`,
@@ -43,12 +56,12 @@ export const T = {
     help: [
       "Homework commands (German names in brackets):",
       "!homework (!aufgaben): this course's assignments with your status",
-      "!assignment title | due | description (!aufgabe): new assignment (teachers), e.g. !assignment Poem analysis | 2026-03-24T18:00 | page 42",
+      "!assignment title | due | description [| grade/points/none] (!aufgabe): new assignment (teachers), e.g. !assignment Poem analysis | 2026-03-24T18:00 | page 42 | grade",
       "!submit [no] (!abgeben): in your submission room: your latest messages and files as the submission",
       "!started [no] (!begonnen): mark as started",
       "!submissions [no] (!abgaben): who submitted, who is late, who is missing (teachers)",
       "!extend no @student date (!verlängern): extend the due date for one person (teachers)",
-      "!grade no grade [comment] (!note): grade in the submission room (teachers)",
+      "!grade no grade [comment] (!note): grade in the submission room (teachers); !grade no - comment: a comment only",
     ],
     newAssignment: (title: string, due: string) => `New assignment: "${title}", due ${due}.`,
     changedAssignment: (title: string, due: string) => `Assignment changed: "${title}", now due ${due}.`,
@@ -65,7 +78,20 @@ export const T = {
     notHere: "This command only works in a course room.",
     invalid: (why: string) => `I did not understand that: ${why}`,
     reminder: (title: string, due: string) => `Reminder: "${title}" is due ${due}. You have not submitted yet.`,
-    feedbackSaved: (title: string) => `Feedback for "${title}" saved.`,
+    feedback: (title: string, mark: string, comment: string) =>
+      [`Feedback on "${title}"`, mark === "" ? "" : `Grade: ${mark}`, comment === "" ? "" : `Comment: ${comment}`].filter((l) => l !== "").join("\n"),
+    markRefused: (title: string, why: "not_graded" | "bad_grade" | "bad_points" | "empty", input: string) =>
+      ({
+        not_graded:
+          `"${title}" is not graded, so I did not save "${input}", nor the comment. ` +
+          "Give a comment only with !grade no - comment; publish a graded assignment with !assignment title | due | description | grade (or | points).",
+        bad_grade: `"${input}" is not a grade: "${title}" is graded 1 to 6 (with + or -). Nothing was saved.`,
+        bad_points: `"${input}" are not points: "${title}" is graded with 0 to 15 points. Nothing was saved.`,
+        empty: `The grade or a comment for "${title}" is missing: !grade no grade [comment] or !grade no - comment.`,
+      })[why],
+    gradings: { grade: "grades 1 to 6", points: "points 0 to 15", none: "not graded" },
+    gradingLine: (grading: string) => `Grading: ${grading}.`,
+    extensionNotice: (title: string, due: string) => `New due date for you on "${title}": due ${due}.`,
     extended: (who: string, title: string, due: string) => `Due date for ${who} on "${title}" extended to ${due}.`,
     started: (title: string) => `"${title}" marked as started.`,
     statusLine: (n: number, title: string, due: string, status: string) => `${n}. ${title}, due ${due}: ${status}`,

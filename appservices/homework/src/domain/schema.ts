@@ -9,6 +9,10 @@ export const SUBMISSION_ROOM = "de.schulhof.homework.submission_room";
 /** Keys in the bot's notices: the receipt of a taken submission, and the refusal of one (each with a `code`). */
 export const RECEIPT = "de.schulhof.homework.receipt";
 export const REFUSAL = "de.schulhof.homework.refusal";
+/** Key in the bot's readable notice of a feedback (`{feedback, assignment_id}`): what every client shows of a grade. */
+export const FEEDBACK_NOTICE = "de.schulhof.homework.feedback_notice";
+/** Key in the bot's readable notice of an extension (`{assignment_id, due, cutoff}`) in the student's submission room. */
+export const EXTENSION_NOTICE = "de.schulhof.homework.extension_notice";
 
 const MatrixUserId = z.string().regex(/^@[^:]+:.+$/, "must be a Matrix user id");
 const Rfc3339 = z.iso.datetime({ offset: true });
