@@ -4,12 +4,16 @@ import type { AppserviceMatrix, Db, Logger, SynapseAdmin } from "@schulhof/core"
 import { localUserId, localpartOf, SynapseAdminError } from "@schulhof/core";
 import {
   diffRoster,
+  diffRosterSkipping,
   displayNameOf,
   formatDiff,
+  guardImport,
   initialPassword,
   localpartFor,
   parseRoster,
   personKey,
+  refuseUnconfirmed,
+  type ImportGuard,
   type LetterPerson,
   type RosterDiff,
   type RosterPerson,
@@ -43,6 +47,12 @@ export interface ImportOptions {
   skipInvalid?: boolean;
   fileName?: string;
   lang?: "de" | "en";
+  /** Deactivate admins the file does not list (by default they are kept; the last active admin always is). */
+  adminsFromRoster?: boolean;
+  /** Confirms an import that deactivates more than `maxDeactivateShare` of the school. */
+  force?: boolean;
+  /** 0–1, default 0.2 (the school appservice's `maxDeactivateShare`). */
+  maxDeactivateShare?: number;
 }
 
 /** What an import did; `letters` holds the new initial passwords and must go only into the PDF. */
@@ -50,6 +60,8 @@ export interface ImportReport {
   dryRun: boolean;
   diff: RosterDiff;
   diffText: string;
+  /** Admins kept, and whether the import deactivates more than the allowed share (then it needs `force`). */
+  guard: ImportGuard;
   skippedRows: RosterRowError[];
   letters: LetterPerson[];
   deactivated: string[];
@@ -78,7 +90,9 @@ function rowOf(p: RosterPerson, userId: string, active: boolean): PersonRow {
  * Imports a roster file. Without `dryRun` it creates accounts for new people (with initial
  * passwords), deactivates people who left (never deletes), reactivates returning people with a new
  * password, then reconciles rooms and memberships with the plan. Progress is reported per phase.
- * Throws RosterInvalidError (every bad row with line and column) before changing anything.
+ * Throws RosterInvalidError (every bad row with line and column), or RosterImportRefusedError (a deactivation of more
+ * than the allowed share, unconfirmed), before changing anything. Admins missing from the file are kept unless
+ * `adminsFromRoster`; the last active admin always is.
  */
 export async function importRoster(
   input: Buffer,
@@ -89,12 +103,20 @@ export async function importRoster(
   const t0 = performance.now();
   const parsed = parseRoster(input, { skipInvalid: opts.skipInvalid ?? false, ...(opts.fileName === undefined ? {} : { fileName: opts.fileName }) });
   const current = await allPeople(deps.db);
-  const diff = diffRoster(current.map(asCurrent), parsed.people, opts.fileName);
+  const known = current.map(asCurrent);
+  // Skipping invalid rows skips the rows of names that cannot be told apart too; otherwise they refuse the file.
+  const compared = opts.skipInvalid === true ? diffRosterSkipping(known, parsed.people) : { diff: diffRoster(known, parsed.people, opts.fileName), skipped: [] };
+  const { diff, guard } = guardImport(compared.diff, known, {
+    adminsFromRoster: opts.adminsFromRoster === true,
+    force: opts.force === true,
+    ...(opts.maxDeactivateShare === undefined ? {} : { maxDeactivateShare: opts.maxDeactivateShare }),
+  });
   const report: ImportReport = {
     dryRun: opts.dryRun === true,
     diff,
-    diffText: formatDiff(diff, opts.lang ?? "de"),
-    skippedRows: parsed.errors,
+    diffText: formatDiff(diff, opts.lang ?? "de", guard),
+    guard,
+    skippedRows: [...parsed.errors, ...compared.skipped].sort((a, b) => a.line - b.line),
     letters: [],
     deactivated: [],
     apply: null,
@@ -102,6 +124,8 @@ export async function importRoster(
     seconds: { accounts: 0, rooms: 0, total: 0 },
   };
   if (opts.dryRun === true) return report;
+  // Before anything changes: a mass deactivation needs the admin's confirmation.
+  refuseUnconfirmed(guard);
 
   // Accounts first get their user ids (a localpart may exist on the homeserver without being ours).
   const taken = new Set(current.map((p) => localpartOf(p.userId)));

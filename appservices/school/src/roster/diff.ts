@@ -2,6 +2,7 @@
 
 import { RosterInvalidError } from "./errors.ts";
 import { normalizeName } from "./fields.ts";
+import type { ImportGuard } from "./safety.ts";
 import type { Role, RosterPerson, RosterRowError } from "./types.ts";
 
 /** A person as the school knows them now (from the store); `key` is what `personKey` gave at import. */
@@ -68,34 +69,57 @@ export function displayNameOf(p: Pick<RosterPerson, "firstName" | "lastName">): 
 }
 
 /**
+ * Rows that share a key with another row (two `Anna Schmidt` in different classes, no ID column): they cannot be told
+ * apart, so none of them can be matched. Answers the other rows, one error per ambiguous row (naming the other line;
+ * `later` only: just the second and later rows of each group, as the refusal names them) and the ambiguous keys. Pure.
+ */
+export function ambiguousRows(roster: RosterPerson[], which: "all" | "later" = "all"): { people: RosterPerson[]; errors: RosterRowError[]; keys: Set<string> } {
+  const groups = new Map<string, RosterPerson[]>();
+  for (const p of roster) groups.set(personKey(p), [...(groups.get(personKey(p)) ?? []), p]);
+  const errors: RosterRowError[] = [];
+  const keys = new Set<string>();
+  for (const [key, rows] of groups) {
+    if (rows.length < 2) continue;
+    keys.add(key);
+    for (const [i, p] of rows.entries()) {
+      if (i === 0 && which === "later") continue;
+      const other = i === 0 ? rows[1] : rows[0];
+      errors.push({
+        line: p.line,
+        column: "ID",
+        message: {
+          de: `${displayNameOf(p)} ist ohne ID nicht von Zeile ${other?.line ?? "?"} zu unterscheiden; bitte eine Spalte „ID“ ergänzen.`,
+          en: `${displayNameOf(p)} cannot be told apart from line ${other?.line ?? "?"} without an id; please add an "ID" column.`,
+        },
+      });
+    }
+  }
+  errors.sort((a, b) => a.line - b.line);
+  return { people: roster.filter((p) => !keys.has(personKey(p))), errors, keys };
+}
+
+/**
  * Compares the people in the store with a new roster. Matching is by `personKey`; a person with
  * an ID whose ID is not yet known is matched once by name (the school added an ID column), then
  * flagged `keyChanged`. Throws `RosterInvalidError` when two roster rows share a key. Pure.
  */
 export function diffRoster(current: CurrentPerson[], roster: RosterPerson[], fileName?: string): RosterDiff {
-  const conflicts: RosterRowError[] = [];
-  const byKey = new Map<string, RosterPerson>();
-  for (const p of roster) {
-    const key = personKey(p);
-    const other = byKey.get(key);
-    if (other === undefined) byKey.set(key, p);
-    else {
-      conflicts.push({
-        line: p.line,
-        column: "ID",
-        message: {
-          de:
-            `${displayNameOf(p)} ist ohne ID nicht von Zeile ${other.line} zu unterscheiden; ` +
-            "bitte eine Spalte „ID“ ergänzen.",
-          en:
-            `${displayNameOf(p)} cannot be told apart from line ${other.line} without an id; ` +
-            'please add an "ID" column.',
-        },
-      });
-    }
-  }
+  const conflicts = ambiguousRows(roster, "later").errors;
   if (conflicts.length > 0) throw new RosterInvalidError(conflicts, fileName);
+  return diffUnambiguous(current, roster, new Set());
+}
 
+/**
+ * `diffRoster` for an import that skips invalid rows: every row of an ambiguous name is skipped like a bad row (and
+ * listed in `skipped`), the rest is compared. A known person with such a name is neither changed nor deactivated: the
+ * file does not say which row is theirs. Pure.
+ */
+export function diffRosterSkipping(current: CurrentPerson[], roster: RosterPerson[]): { diff: RosterDiff; skipped: RosterRowError[] } {
+  const { people, errors, keys } = ambiguousRows(roster, "all");
+  return { diff: diffUnambiguous(current, people, keys), skipped: errors };
+}
+
+function diffUnambiguous(current: CurrentPerson[], roster: RosterPerson[], held: ReadonlySet<string>): RosterDiff {
   const currentByKey = new Map(current.map((c) => [c.key, c]));
   const matches = new Map<RosterPerson, { before: CurrentPerson; keyChanged: boolean }>();
   for (const p of roster) {
@@ -130,7 +154,7 @@ export function diffRoster(current: CurrentPerson[], roster: RosterPerson[], fil
     else if (match.before.active) diff.unchanged++;
   }
   diff.removed = current
-    .filter((c) => c.active && !claimed.has(c.key))
+    .filter((c) => c.active && !claimed.has(c.key) && !held.has(c.key))
     .sort((a, b) => a.displayName.localeCompare(b.displayName, "de"));
   return diff;
 }
@@ -169,6 +193,11 @@ const TEXT = {
     roleWord: "Rolle",
     name: "Name",
     key: "neue ID",
+    kept: "Bleiben aktiv (Admins)",
+    keptWhy: { not_in_roster: "nicht in der Liste; Admins werden nur mit --admins-from-roster deaktiviert", last_admin: "der letzte aktive Admin der Schule wird nie deaktiviert" },
+    mass: (n: number, of: number, pct: number, max: number, forced: boolean) =>
+      `Achtung: ${n} von ${of} aktiven Personen würden deaktiviert (${pct} %, mehr als ${max} %). ` +
+      (forced ? "Bestätigt (--force)." : "Der Import wird ohne Bestätigung abgelehnt (--force, in der Verwaltung: die Rückfrage)."),
   },
   en: {
     summary: (d: RosterDiff) =>
@@ -185,14 +214,20 @@ const TEXT = {
     roleWord: "role",
     name: "name",
     key: "new id",
+    kept: "Stay active (admins)",
+    keptWhy: { not_in_roster: "not in the file; admins are deactivated only with --admins-from-roster", last_admin: "the school's last active admin is never deactivated" },
+    mass: (n: number, of: number, pct: number, max: number, forced: boolean) =>
+      `Warning: ${n} of ${of} active people would be deactivated (${pct} %, more than ${max} %). ` +
+      (forced ? "Confirmed (--force)." : "The import is refused without a confirmation (--force, in the Verwaltung: the second question)."),
   },
 };
 
 /**
  * The text `schulhof roster import --dry-run` prints: a summary line, then one line per person in
- * each non-empty section. German unless `lang` is `en`.
+ * each non-empty section (with `guard`: the admins kept, and a warning when the import needs a confirmation). German
+ * unless `lang` is `en`.
  */
-export function formatDiff(diff: RosterDiff, lang: "de" | "en" = "de"): string {
+export function formatDiff(diff: RosterDiff, lang: "de" | "en" = "de", guard?: ImportGuard): string {
   const t = TEXT[lang];
   const who = (p: RosterPerson): string =>
     `${displayNameOf(p)} (${t.role[p.role]}${p.className === null ? "" : `, ${t.klass} ${p.className}`})`;
@@ -202,6 +237,7 @@ export function formatDiff(diff: RosterDiff, lang: "de" | "en" = "de"): string {
   };
   section(t.added, diff.added.map((p) => `+ ${who(p)}`));
   section(t.removed, diff.removed.map((c) => `- ${c.displayName} (${c.userId})`));
+  if (guard !== undefined) section(t.kept, guard.keptAdmins.map((k) => `= ${k.displayName} (${k.userId}): ${t.keptWhy[k.reason]}`));
   section(t.reactivated, diff.reactivated.map((r) => `* ${who(r.person)} (${r.before.userId})`));
   section(
     t.changed,
@@ -218,5 +254,9 @@ export function formatDiff(diff: RosterDiff, lang: "de" | "en" = "de"): string {
       return `~ ${displayNameOf(c.person)} (${c.before.userId}): ${parts.join("; ")}`;
     }),
   );
+  if (guard?.needsForce === true) {
+    const pct = Math.round((guard.deactivating / guard.activeBefore) * 100);
+    lines.push("", t.mass(guard.deactivating, guard.activeBefore, pct, Math.round(guard.maxShare * 100), guard.forced));
+  }
   return lines.join("\n");
 }

@@ -39,3 +39,29 @@ export class RosterInvalidError extends SchulhofError {
     this.fileName = file;
   }
 }
+
+/**
+ * An import would deactivate more than the allowed share of the school's active people, and the admin has not
+ * confirmed it (`--force`, the Verwaltung's second question). Nothing was changed.
+ */
+export class RosterImportRefusedError extends SchulhofError {
+  readonly deactivating: number;
+  readonly activeBefore: number;
+
+  constructor(deactivating: number, activeBefore: number, maxShare: number) {
+    const pct = (x: number): string => `${Math.round(x * 100)} %`;
+    const share = pct(deactivating / activeBefore);
+    const de =
+      `Der Import würde ${deactivating} von ${activeBefore} aktiven Personen der Schule deaktivieren (${share}; ohne Bestätigung erlaubt sind höchstens ${pct(maxShare)}). ` +
+      "Fehlen in der Liste Klassen, Lehrkräfte oder ein Teil des Exports? Nichts wurde geändert. " +
+      "Wenn das so gewollt ist: mit „schulhof roster import --force“ bestätigen (in der Verwaltung: die Rückfrage bestätigen).";
+    const en =
+      `The import would deactivate ${deactivating} of the school's ${activeBefore} active people (${share}; at most ${pct(maxShare)} without a confirmation). ` +
+      "Is the file missing classes, teachers or part of the export? Nothing was changed. " +
+      'If this is intended, confirm with "schulhof roster import --force" (in the Verwaltung: confirm the second question).';
+    super("SCHULHOF_ROSTER_MASS_DEACTIVATION", en, { de, en }, { httpStatus: 409, errcode: "M_FORBIDDEN" });
+    this.name = "RosterImportRefusedError";
+    this.deactivating = deactivating;
+    this.activeBefore = activeBefore;
+  }
+}
