@@ -14,7 +14,9 @@ const USAGE = `Schulhof – Schulserver auf Matrix
   schulhof init [--data DIR]                 Demo-Schuldatei anlegen (data/demo/school.yaml)
   schulhof up [--data DIR] [--no-demo]       Schule starten (Synapse, Appservices, LiveKit, Web)
   schulhof host [--data DIR] [--only NAME]   nur die Appservices starten
-  schulhof roster import DATEI [--dry-run] [--skip-invalid] [--letters PDF] [--logins TSV]
+  schulhof roster import DATEI [--dry-run] [--skip-invalid] [--force] [--admins-from-roster] [--letters PDF] [--logins TSV]
+                                             --force: bestätigt, dass mehr als 20 % der Schule deaktiviert werden
+                                             --admins-from-roster: Admins, die in der Liste fehlen, auch deaktivieren
   schulhof district DATEI [--out DIR]        Bezirk: Konfiguration aller Schulen und des Videodienstes erzeugen
   schulhof video --config DATEI              zentralen Video-Token-Dienst des Bezirks starten (video/video-service.yaml)
   schulhof reindex [school]                  Datenbank eines Appservice aus den Räumen neu aufbauen
@@ -29,6 +31,8 @@ async function main(argv: string[]): Promise<void> {
       data: { type: "string", default: join(REPO_ROOT, "data", "demo") },
       "dry-run": { type: "boolean", default: false },
       "skip-invalid": { type: "boolean", default: false },
+      force: { type: "boolean", default: false },
+      "admins-from-roster": { type: "boolean", default: false },
       letters: { type: "string" },
       logins: { type: "string" },
       out: { type: "string" },
@@ -68,6 +72,8 @@ async function main(argv: string[]): Promise<void> {
       const report = await importViaApi(gen, readFileSync(arg), {
         dryRun: values["dry-run"],
         skipInvalid: values["skip-invalid"],
+        force: values.force,
+        adminsFromRoster: values["admins-from-roster"],
         fileName: basename(arg),
         lettersPath: values.letters ?? join(dataDir, "letters", `zugangsbriefe-${stamp}.pdf`),
         loginsPath: values.logins ?? null,

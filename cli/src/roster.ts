@@ -22,6 +22,10 @@ export function schoolApiUrl(gen: GeneratedSchool): string {
 export interface ImportCliOptions {
   dryRun: boolean;
   skipInvalid: boolean;
+  /** Confirms an import that deactivates more than the allowed share of the school (`--force`). */
+  force?: boolean;
+  /** Deactivates admins the file does not list (`--admins-from-roster`); the last active admin always stays. */
+  adminsFromRoster?: boolean;
   fileName: string;
   lettersPath: string | null;
   loginsPath: string | null;
@@ -33,7 +37,10 @@ export interface ImportCliOptions {
  * summary to stdout. Throws with the server's text (every bad row) when the roster is invalid.
  */
 export async function importViaApi(gen: GeneratedSchool, csv: Buffer, opts: ImportCliOptions): Promise<ImportReport> {
-  const q = new URLSearchParams({ file_name: opts.fileName, ...(opts.dryRun ? { dry_run: "1" } : {}), ...(opts.skipInvalid ? { skip_invalid: "1" } : {}) });
+  const q = new URLSearchParams({ file_name: opts.fileName, ...(opts.dryRun ? { dry_run: "1" } : {}), ...(opts.skipInvalid ? { skip_invalid: "1" } : {}),
+    ...(opts.force === true ? { force: "1" } : {}),
+    ...(opts.adminsFromRoster === true ? { admins_from_roster: "1" } : {}),
+  });
   let res: Response;
   try {
     res = await fetch(`${schoolApiUrl(gen)}/roster/import?${q}`, {

@@ -2,7 +2,7 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { newBlockedRuleId, parseRulesAnswer, rulesToSave, validRange } from "../src/features/admin/exam-rules.ts";
-import { hasChanges, lettersId, LineSplitter, parseImportLine, summarizeDiff, type ImportReport } from "../src/features/admin/roster.ts";
+import { guardNotes, hasChanges, lettersId, LineSplitter, parseImportLine, summarizeDiff, type ImportReport } from "../src/features/admin/roster.ts";
 
 const person = (line: number, firstName: string, lastName: string, className: string | null, role: "student" | "teacher" | "admin" = "student") => ({
   line,
@@ -138,5 +138,30 @@ describe("exam rules", () => {
     assert.ok(validRange("2026-04-01", "2026-04-01"));
     assert.ok(!validRange("2026-04-02", "2026-04-01"));
     assert.ok(!validRange("", "2026-04-01"));
+  });
+});
+
+describe("guardNotes", () => {
+  it("names the admins kept and asks a second question above the allowed share", () => {
+    const guard = {
+      keptAdmins: [
+        { userId: "@b:s", displayName: "Birgit Schäfer", reason: "last_admin" as const },
+        { userId: "@c:s", displayName: "Carl Admin", reason: "not_in_roster" as const },
+      ],
+      activeBefore: 17,
+      deactivating: 16,
+      maxShare: 0.2,
+      needsForce: true,
+      forced: false,
+    };
+    assert.deepEqual(guardNotes({ ...report(), guard }), {
+      keptAdmins: [
+        { name: "Birgit Schäfer", lastAdmin: true },
+        { name: "Carl Admin", lastAdmin: false },
+      ],
+      mass: { count: 16, active: 17, percent: 94, max: 20 },
+    });
+    assert.deepEqual(guardNotes({ ...report(), guard: { ...guard, keptAdmins: [], needsForce: false } }), { keptAdmins: [], mass: null });
+    assert.deepEqual(guardNotes(report()), { keptAdmins: [], mass: null });
   });
 });

@@ -32,6 +32,8 @@ export const SchoolAppserviceConfigSchema = z.object({
   districtServers: z.array(z.string()).default([]),
   /** Whether this school's teachers are listed in the district's other schools' user directories. */
   shareDirectory: z.boolean().default(false),
+  /** A roster import that would deactivate more than this share of the school's active people needs a confirmation (force). */
+  maxDeactivateShare: z.number().min(0).max(1).default(0.2),
   /** Parallel requests during provisioning. */
   concurrency: z.number().int().min(1).max(64).default(12),
   userConcurrency: z.number().int().min(1).max(32).default(6),

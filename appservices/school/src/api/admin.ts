@@ -2,7 +2,7 @@
 import express, { type Express } from "express";
 import { isSchulhofError, langOf, sendError, type AppserviceContext, type SynapseAdmin } from "@schulhof/core";
 import { LetterStore, lettersPdf, requireSchoolAdmin } from "./web.ts";
-import { RosterInvalidError } from "../roster/index.ts";
+import { RosterImportRefusedError, RosterInvalidError } from "../roster/index.ts";
 import { importRoster } from "../provision/import.ts";
 import { reindexSchool } from "../provision/reindex.ts";
 import { allPeople } from "../store/people.ts";
@@ -44,6 +44,9 @@ export function adminRoutes(
         {
           dryRun: req.query.dry_run === "1",
           skipInvalid: req.query.skip_invalid === "1",
+          adminsFromRoster: req.query.admins_from_roster === "1",
+          force: req.query.force === "1",
+          maxDeactivateShare: config.maxDeactivateShare,
           lang,
           ...(typeof req.query.file_name === "string" ? { fileName: req.query.file_name } : {}),
         },
@@ -76,6 +79,9 @@ export function adminRoutes(
     } catch (e) {
       if (e instanceof RosterInvalidError) {
         write({ error: { errcode: "M_BAD_JSON", schulhof_code: e.code, error: e.user[lang], rows: e.errors } });
+      } else if (e instanceof RosterImportRefusedError) {
+        // Not a failure: the admin is asked to confirm (force=1).
+        write({ error: { ...e.toMatrixError(lang), deactivating: e.deactivating, active: e.activeBefore } });
       } else {
         ctx.log.error({ err: e }, "roster import failed");
         write({ error: isSchulhofError(e) ? e.toMatrixError(lang) : { errcode: "M_UNKNOWN", error: lang === "de" ? "Interner Fehler; Einzelheiten stehen im Protokoll." : "Internal error; details are in the log." } });

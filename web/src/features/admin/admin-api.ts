@@ -19,12 +19,18 @@ export type ImportOutcome = { kind: "report"; report: ImportReport } | { kind: "
  * final report or error line. `dryRun` only tells what would change; letters of a real import are kept as a PDF on the
  * server (`letters_url`), never answered. HTTP refusals (not an admin, an import already running) are thrown.
  */
-export async function importRoster(file: File, opts: { dryRun: boolean; skipInvalid: boolean; lang: "de" | "en" }, onProgress: (p: ImportProgress) => void): Promise<ImportOutcome> {
+export async function importRoster(
+  file: File,
+  opts: { dryRun: boolean; skipInvalid: boolean; adminsFromRoster?: boolean; force?: boolean; lang: "de" | "en" },
+  onProgress: (p: ImportProgress) => void,
+): Promise<ImportOutcome> {
   const result = await apiClients().school.POST("/admin/roster/import", {
     params: {
       query: {
         ...(opts.dryRun ? { dry_run: "1" as const } : {}),
         ...(opts.skipInvalid ? { skip_invalid: "1" as const } : {}),
+        ...(opts.adminsFromRoster === true ? { admins_from_roster: "1" as const } : {}),
+        ...(opts.force === true ? { force: "1" as const } : {}),
         lang: opts.lang,
         file_name: file.name,
         letters: "pdf",

@@ -149,3 +149,20 @@ export function lettersId(lettersUrl: string | undefined): string | null {
   const m = /\/admin\/letters\/([A-Za-z0-9_-]+)$/.exec(lettersUrl);
   return m?.[1] ?? null;
 }
+
+/** What protects the school in an import, as the preview tells it: admins kept, and a deactivation that needs a second question. */
+export interface GuardNotes {
+  keptAdmins: { name: string; lastAdmin: boolean }[];
+  /** Set when the import deactivates more than the allowed share: the Verwaltung asks a second time and sends `force`. */
+  mass: { count: number; active: number; percent: number; max: number } | null;
+}
+
+/** The guard of a report (absent in reports of older servers: nothing kept, no second question). */
+export function guardNotes(report: ImportReport): GuardNotes {
+  const g = report.guard;
+  if (g === undefined) return { keptAdmins: [], mass: null };
+  return {
+    keptAdmins: g.keptAdmins.map((k) => ({ name: k.displayName, lastAdmin: k.reason === "last_admin" })),
+    mass: g.needsForce ? { count: g.deactivating, active: g.activeBefore, percent: Math.round((g.deactivating / Math.max(g.activeBefore, 1)) * 100), max: Math.round(g.maxShare * 100) } : null,
+  };
+}

@@ -183,8 +183,12 @@ export interface paths {
                 query?: {
                     /** @description 1: only tell what would change */
                     dry_run?: "1";
-                    /** @description 1: import the valid rows, list the others in skippedRows */
+                    /** @description 1: import the valid rows, list the others in skippedRows (rows of names that cannot be told apart without an ID too) */
                     skip_invalid?: "1";
+                    /** @description 1: deactivate admins the file does not list (by default they stay; the last active admin always stays) */
+                    admins_from_roster?: "1";
+                    /** @description 1: confirms an import that deactivates more than the allowed share of the school's active people (20 % unless configured); without it such an import ends with the error SCHULHOF_ROSTER_MASS_DEACTIVATION and changes nothing */
+                    force?: "1";
                     /** @description language of texts, letters and errors */
                     lang?: "de" | "en";
                     /** @description the file's name, for messages */
@@ -608,6 +612,25 @@ export interface components {
                 unchanged: number;
             };
             diffText: string;
+            /** @description what protects the school in this import (shown by the dry run) */
+            guard?: {
+                /** @description active admins missing from the file who stay active: not_in_roster (no admins_from_roster) or last_admin */
+                keptAdmins: {
+                    userId: string;
+                    displayName: string;
+                    /** @enum {string} */
+                    reason: "not_in_roster" | "last_admin";
+                }[];
+                /** @description active people before the import */
+                activeBefore: number;
+                /** @description people the import deactivates */
+                deactivating: number;
+                /** @description the share (0–1) above which the import needs force */
+                maxShare: number;
+                /** @description true: a real import without force=1 is refused */
+                needsForce: boolean;
+                forced: boolean;
+            };
             skippedRows: components["schemas"]["RosterRowError"][];
             /** @description empty with `letters=pdf` (the passwords are in the PDF only) */
             letters: components["schemas"]["Letter"][];
@@ -639,6 +662,10 @@ export interface components {
             error: components["schemas"]["Error"] & {
                 /** @description the file's row errors (errcode M_BAD_JSON, schulhof_code of the invalid roster); nothing was imported */
                 rows?: components["schemas"]["RosterRowError"][];
+                /** @description with SCHULHOF_ROSTER_MASS_DEACTIVATION: how many the import would deactivate */
+                deactivating?: number;
+                /** @description with SCHULHOF_ROSTER_MASS_DEACTIVATION: the school's active people */
+                active?: number;
             };
         };
         Directory: {
