@@ -49,14 +49,14 @@ export const ROOMS: Record<Lang, { none: string; title: string }> = {
 export const HOMEWORK_HELP: Record<Lang, [string, string][]> = {
   de: [
     ["!aufgaben (!homework)", "Aufgaben des Kurses mit deinem Stand"],
-    ["!aufgabe Titel | fällig | Beschreibung (!assignment)", "neue Aufgabe (Lehrkräfte)"],
+    ["!aufgabe Titel | fällig | Beschreibung [| Note/Punkte/ohne] (!assignment)", "neue Aufgabe (Lehrkräfte), mit Bewertungsart"],
     ["!abgeben [Nr] (!submit)", "im Abgaberaum: deine letzten Nachrichten und Dateien abgeben"],
     ["!abgaben [Nr] (!submissions)", "wer abgegeben hat (Lehrkräfte)"],
     ["!verlängern Nr @schüler Datum (!extend), !note Nr Note (!grade)", "Frist verlängern, bewerten (Lehrkräfte)"],
   ],
   en: [
     ["!homework (!aufgaben)", "the course's assignments with your status"],
-    ["!assignment title | due | description (!aufgabe)", "new assignment (teachers)"],
+    ["!assignment title | due | description [| grade/points/none] (!aufgabe)", "new assignment (teachers), with its grading"],
     ["!submit [no] (!abgeben)", "in your submission room: submit your latest messages and files"],
     ["!submissions [no] (!abgaben)", "who submitted (teachers)"],
     ["!extend no @student date (!verlängern), !grade no grade (!note)", "extend, grade (teachers)"],
