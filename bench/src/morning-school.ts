@@ -41,7 +41,7 @@ export function scaledSchool(students: number): SchoolSize {
 }
 
 /** Imports the roster through the school appservice's admin API and answers its report (the letters carry the passwords). */
-async function importRoster(stack: BenchStack, csv: string, say: (s: string) => void): Promise<ImportReport> {
+export async function importRoster(stack: BenchStack, csv: string, say: (s: string) => void): Promise<ImportReport> {
   const res = await fetch(`http://127.0.0.1:${stack.ports.school}/_schulhof/school/v1/admin/roster/import?file_name=morning.csv`, {
     method: "POST",
     headers: { authorization: `Bearer ${stack.gen.secrets.admin_api_token}` },

@@ -8,9 +8,9 @@ import pg from "pg";
 import { startLivekit, type RunningLivekit } from "@schulhof/test/livekit";
 import { Recorder, SimClient, type RecorderSlot } from "./morning-client.ts";
 import { arrivalOffsets, phaseFigures, RATES, ResourceWatch, schoolDayLoad, shuffled, timeSubmissions, type PhaseFigures } from "./morning-load.ts";
-import { setUpMorningSchool } from "./morning-school.ts";
+import { morningStack } from "./morning-snapshot.ts";
 import { printTable } from "./proc.ts";
-import { startBenchStack } from "./stack.ts";
+import { profileRows, profilingWanted, startProfile, type ProfileSummary } from "./profile.ts";
 import { seededRandom } from "./video-load.ts";
 import { postmasterPid, startTokenServiceProcess, type TokenServiceProcess } from "./video-stack.ts";
 
@@ -27,7 +27,9 @@ const TARGET_SEND_P95_MS = 1000;
 const say = (s: string): void => void process.stderr.write(`bench: ${s}\n`);
 
 say(`starting PostgreSQL, Synapse (production rate limits${WORKERS === undefined ? "" : `; workers: ${describeWorkers(WORKERS)}`}) and the appservice host …`);
-const stack = await startBenchStack("morning", {}, WORKERS === undefined ? {} : { workers: WORKERS });
+const tSetup = performance.now();
+const { stack, school, origin } = await morningStack("morning", STUDENTS, WORKERS, say);
+const setupSeconds = (performance.now() - tSetup) / 1000;
 // The district's video: one LiveKit node and the token service (production settings), as for every school.
 let livekit: RunningLivekit | null = null;
 let tokenService: TokenServiceProcess | null = null;
@@ -61,9 +63,6 @@ try {
     },
     join(mkdtempSync(join(tmpdir(), "schulhof-bench-morning-")), "token-service.log"),
   );
-  const tSetup = performance.now();
-  const school = await setUpMorningSchool(stack, db, STUDENTS, say);
-  const setupSeconds = (performance.now() - tSetup) / 1000;
   const slot: RecorderSlot = { current: new Recorder() };
   const random = seededRandom(730);
   for (const p of shuffled(school.people, random)) clients.push(new SimClient(p, school.submissions.get(p.userId), stack.synapse.url, agent, slot));
@@ -71,6 +70,14 @@ try {
   const synapsePids = WORKERS === undefined ? { synapse: stack.synapse.process.pid } : Object.fromEntries(stack.synapse.processes.map((p) => [p.name === "main" ? "synapse main" : p.name, p.process.pid]));
   const pids = { ...synapsePids, appservices: stack.host.pid, postgres: postmasterPid(stack.pg.port), "token service": tokenService.process.pid, livekit: livekit.process.pid };
   const phases: PhaseFigures[] = [];
+  // BENCH_PROFILE=1: py-spy on Synapse's (main) process during each phase.
+  const profiles: { phase: string; profile: ProfileSummary }[] = [];
+  const synapseMainPid = WORKERS === undefined ? stack.synapse.process.pid : stack.synapse.processes.find((p) => p.name === "main")?.process.pid;
+  const profileFrom = (phase: string): (() => Promise<void>) => {
+    if (!profilingWanted() || synapseMainPid === undefined) return async () => undefined;
+    const running = startProfile(synapseMainPid, `morning-${phase.replace(/\W+/g, "-")}`);
+    return async () => void profiles.push({ phase, profile: await running.finish() });
+  };
 
   // (a) 07:30–07:40: everyone logs in and syncs on the curve, then stays long-polling.
   const windowMs = MORNING_MINUTES * 60_000;
@@ -96,6 +103,7 @@ try {
   const videoPeopleCount = videoAt.size;
   say(`${videoLessonsCount} video lessons with ${videoPeopleCount} people start between minute ${MORNING_MINUTES / 2} and ${MORNING_MINUTES} …`);
   let watch = new ResourceWatch(pids);
+  let profiled = profileFrom("morning");
   let t0 = performance.now();
   const tokenUrl = tokenService.url;
   await Promise.all(
@@ -112,6 +120,7 @@ try {
     }),
   );
   phases.push(phaseFigures("morning login + first sync", (performance.now() - t0) / 1000, slot.current, watch.finish()));
+  await profiled();
   say(`morning done: ${online}/${clients.length} online`);
 
   // (b) school-day traffic, then 2×, then 10×, with everyone still long-polling.
@@ -119,10 +128,12 @@ try {
     slot.current = new Recorder();
     say(`school day ×${m}: ${PHASE_SECONDS} s …`);
     watch = new ResourceWatch(pids);
+    profiled = profileFrom(`x${m}`);
     t0 = performance.now();
     const load = await schoolDayLoad(clients, m, PHASE_SECONDS, random);
     const seconds = (performance.now() - t0) / 1000;
     const resources = watch.finish();
+    await profiled();
     const rec = slot.current;
     // Between phases the long-polls count elsewhere; the submissions' recording time is read from the homework
     // appservice's inbox afterwards (up to 2 min for stragglers).
@@ -145,6 +156,7 @@ try {
   const kv = (o: Record<string, number>, none = "none"): string => (Object.keys(o).length === 0 ? none : Object.entries(o).map(([k, v]) => `${k} ${v}`).join(", "));
   printTable("Morning rush: set-up (school appservice roster import into Synapse on PostgreSQL)", [
     ["Synapse", WORKERS === undefined ? "one process" : `workers behind the router: ${describeWorkers(WORKERS)}, Redis`],
+    ["school data", `${origin.how === "made" ? "made fresh by this run and saved" : "restored"} (${origin.snapshot}); every run measures a restored copy${origin.reimportSeconds === null ? "" : `; roster imported again by this code in ${origin.reimportSeconds} s`}`],
     ["school", `${school.size.students} students, ${school.size.teachers} teachers, ${school.size.classes} classes, ${school.size.courses} courses`],
     ["roster import", `${round(school.importSeconds)} s: ${school.people.length} accounts (bcrypt 12), ${school.rooms} rooms and spaces, ${school.memberships} memberships`],
     ["submission rooms by the homework bot", `${school.submissions.size} in ${round(school.submissionRoomsSeconds)} s`],
@@ -173,6 +185,7 @@ try {
       ["peak memory, MiB (PSS of process trees)", kv(p.peak_memory_mib)],
     ]);
   }
+  for (const p of profiles) printTable(`Synapse profile, ${p.phase} (py-spy, main process, GIL samples)`, profileRows(p.profile));
   printTable(`Target (×10: no failed request, send p95 < 1 s, 2 cores${WORKERS === undefined ? "" : ", with workers"})`, [
     ["met", targetMet ? "yes" : `no (errors ${lastErrors}, 429s ${last429}, send p95 ${Math.round(lastSendP95)} ms)`],
   ]);
@@ -186,6 +199,9 @@ try {
       morning_minutes: MORNING_MINUTES,
       phase_seconds: PHASE_SECONDS,
       setup_s: round(setupSeconds),
+      school_origin: origin.how,
+      snapshot: origin.snapshot,
+      reimport_s: origin.reimportSeconds,
       import_s: round(school.importSeconds),
       submission_rooms: school.submissions.size,
       video_lessons: videoLessonsCount,
@@ -193,6 +209,7 @@ try {
       rates_per_hour: RATES,
       phases,
       target_met: targetMet,
+      ...(profiles.length === 0 ? {} : { synapse_profiles: profiles.map((p) => ({ phase: p.phase, seconds: p.profile.seconds, gil_pct: p.profile.gilPct, top: p.profile.lines.slice(0, 12) })) }),
     }) + "\n",
   );
 } catch (e) {

@@ -2,6 +2,7 @@
 import type { ImportReport, Progress } from "@schulhof/school";
 import { startBenchStack } from "./stack.ts";
 import { cpuSeconds, peakRssMiB, printTable } from "./proc.ts";
+import { profileRows, profilingWanted, startProfile } from "./profile.ts";
 import { BENCH_SCHOOL, generateRoster } from "./school-generator.ts";
 
 const size = { ...BENCH_SCHOOL, students: Number(process.env.BENCH_STUDENTS ?? BENCH_SCHOOL.students) };
@@ -22,6 +23,7 @@ try {
   say(`bench: importing ${size.students} students, ${size.teachers} teachers, ${size.classes} classes, ${size.courses} courses …`);
   const synapseCpu0 = cpuSeconds(synapse.process.pid) ?? 0;
   const hostCpu0 = cpuSeconds(host.pid) ?? 0;
+  const profile = profilingWanted() ? startProfile(synapse.process.pid ?? 0, "provision-synapse") : null;
   const t0 = performance.now();
   const phaseTimes = new Map<string, { first: number; last: number; total: number }>();
   const res = await fetch(`http://127.0.0.1:${schoolPort}/_schulhof/school/v1/admin/roster/import?file_name=bench.csv`, {
@@ -50,6 +52,7 @@ try {
     }
   }
   const total = (performance.now() - t0) / 1000;
+  const top = await profile?.finish();
   if (report === null) throw new Error("no report");
   const hostPeak = peakRssMiB(host.pid);
   const synapsePeak = peakRssMiB(synapse.process.pid);
@@ -83,6 +86,7 @@ try {
     host_cpu_s: round(hostCpu),
     synapse_cpu_s: round(synapseCpu),
     bcrypt_rounds: school.homeserver.bcrypt_rounds,
+    ...(top === undefined ? {} : { synapse_profile: { seconds: top.seconds, samples: top.samples, gil_pct: top.gilPct, top: top.lines.slice(0, 15) } }),
   };
   printTable("Provisioning benchmark (school appservice → Synapse on PostgreSQL, this machine)", [
     ["school", `${size.students} students, ${size.teachers} teachers, ${size.classes} classes, ${size.courses} courses`],
@@ -94,6 +98,7 @@ try {
     ["CPU seconds", `Synapse ${figures.synapse_cpu_s} s, appservice host ${figures.host_cpu_s} s`],
     ["peak memory", `appservice host ${hostPeak} MiB, Synapse ${synapsePeak} MiB`],
   ]);
+  if (top !== undefined) printTable(`Synapse profile during the import (py-spy, ${profile?.file})`, profileRows(top));
   process.stdout.write(JSON.stringify(figures) + "\n");
   if (report.failures.length > 0) {
     for (const f of report.failures.slice(0, 10)) say(`failure: ${f.what}: ${f.reason}`);

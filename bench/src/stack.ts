@@ -1,6 +1,6 @@
 // The real stack a benchmark measures: a fresh PostgreSQL, Synapse on it, and the appservice host as its own process.
 import { spawn, type ChildProcess } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parse, stringify } from "yaml";
@@ -16,18 +16,30 @@ export interface BenchStack {
   ports: { school: number; homework: number };
   appsDbUrl: string;
   stop(): Promise<void>;
+  /**
+   * Stops everything cleanly and keeps the school (PostgreSQL's data folder with Synapse's and the appservices'
+   * databases, and the school's data folder: config, secrets, signing key, media) in `dir`, for `opts.from`.
+   */
+  saveSnapshot(dir: string): Promise<void>;
 }
+
+/** The parts of a saved school in its snapshot folder. */
+const SNAPSHOT_PG = "postgres";
+const SNAPSHOT_DATA = "school";
 
 /** Starts everything on free loopback ports; `stop` removes it all again. */
 export async function startBenchStack(
   name: string,
   overrides: Record<string, unknown> = {},
-  opts: { synapseExtra?: Record<string, unknown>; workers?: { sync: number; client: number; event_persisters: number } } = {},
+  opts: { synapseExtra?: Record<string, unknown>; workers?: { sync: number; client: number; event_persisters: number }; from?: string } = {},
 ): Promise<BenchStack> {
   const dataDir = mkdtempSync(join(tmpdir(), `schulhof-bench-${name}-`));
-  const pg = await startPostgres();
-  const synapseDb = new URL(await pg.createDatabase("synapse"));
-  const appsDbUrl = await pg.createDatabase("appservices");
+  // A saved school starts from copies of its databases and data folder, on new free ports (the config is generated again).
+  if (opts.from !== undefined) cpSync(join(opts.from, SNAPSHOT_DATA), dataDir, { recursive: true });
+  const pg = await startPostgres(opts.from === undefined ? {} : { dataFrom: join(opts.from, SNAPSHOT_PG) });
+  const dbUrl = (db: string): string => Object.assign(new URL(pg.url), { pathname: `/${db}` }).toString();
+  const synapseDb = new URL(opts.from === undefined ? await pg.createDatabase("synapse") : dbUrl("synapse"));
+  const appsDbUrl = opts.from === undefined ? await pg.createDatabase("appservices") : dbUrl("appservices");
   const [hsPort, schoolPort, homeworkPort, calendarPort, mailPort] = [await freePort(), await freePort(), await freePort(), await freePort(), await freePort()];
   const school = SchoolFileSchema.parse({
     school: { id: "bench", name: "Benchmark-Gymnasium", state: "NW", mail_domain: "bench.schulhof.test" },
@@ -72,6 +84,19 @@ export async function startBenchStack(
       host.kill("SIGTERM");
       await synapse.stop();
       pg.stop();
+      rmSync(dataDir, { recursive: true, force: true });
+    },
+    async saveSnapshot(dir: string) {
+      if (pg.saveTo === undefined) throw new Error("a snapshot needs the benchmark's own PostgreSQL (SCHULHOF_TEST_PG_URL is set)");
+      // The host finishes the event in hand; what is still queued stays in its inbox and Synapse's, durable, for the next start.
+      const exited = host.exitCode !== null ? Promise.resolve() : new Promise((r) => host.once("exit", r));
+      host.kill("SIGTERM");
+      await exited;
+      await synapse.stop();
+      rmSync(dir, { recursive: true, force: true });
+      mkdirSync(dir, { recursive: true });
+      pg.saveTo(join(dir, SNAPSHOT_PG));
+      cpSync(dataDir, join(dir, SNAPSHOT_DATA), { recursive: true });
       rmSync(dataDir, { recursive: true, force: true });
     },
   };

@@ -12,6 +12,11 @@ export interface TestPostgres {
   /** Creates a fresh database and answers its URL. */
   createDatabase(name: string): Promise<string>;
   stop(): void;
+  /**
+   * Stops the cluster cleanly and keeps a copy of its data folder at `dest` (for `startPostgres({ dataFrom })`);
+   * the cluster's own folder is removed as by `stop`. Only for a cluster this harness started.
+   */
+  saveTo?(dest: string): void;
 }
 
 /** Finds Debian's PostgreSQL binaries (newest version). */
@@ -30,15 +35,24 @@ function asPgUser(cmd: string, args: string[]): void {
   if (r.status !== 0) throw new Error(`${cmd} failed: ${r.stderr || r.stdout}`);
 }
 
-/** Starts a cluster with trust auth on 127.0.0.1. Use `SCHULHOF_TEST_PG_URL` to use an existing server instead. */
-export async function startPostgres(): Promise<TestPostgres> {
+/**
+ * Starts a cluster with trust auth on 127.0.0.1. Use `SCHULHOF_TEST_PG_URL` to use an existing server instead.
+ * `dataFrom` starts a copy of a data folder kept by `saveTo` instead of a new cluster (the benchmarks' saved schools).
+ */
+export async function startPostgres(opts: { dataFrom?: string } = {}): Promise<TestPostgres> {
   const existing = process.env.SCHULHOF_TEST_PG_URL;
-  if (existing !== undefined && existing !== "") return remote(existing, () => undefined);
+  if (existing !== undefined && existing !== "" && opts.dataFrom === undefined) return remote(existing, () => undefined);
   const bin = postgresBinDir();
   const dir = mkdtempSync(join(tmpdir(), "schulhof-pg-"));
-  if (process.getuid?.() === 0) execFileSync("chown", ["postgres:postgres", dir]);
+  const root = process.getuid?.() === 0;
+  if (root) execFileSync("chown", ["postgres:postgres", dir]);
   const port = await freePort();
-  asPgUser(join(bin, "initdb"), ["-D", join(dir, "data"), "-U", "postgres", "--auth=trust", "-E", "UTF8", "--locale=C.UTF-8"]);
+  if (opts.dataFrom === undefined) {
+    asPgUser(join(bin, "initdb"), ["-D", join(dir, "data"), "-U", "postgres", "--auth=trust", "-E", "UTF8", "--locale=C.UTF-8"]);
+  } else {
+    execFileSync("cp", ["-a", opts.dataFrom, join(dir, "data")]);
+    if (root) execFileSync("chown", ["-R", "postgres:postgres", join(dir, "data")]);
+  }
   asPgUser(join(bin, "pg_ctl"), [
     "-D", join(dir, "data"), "-l", join(dir, "log"), "-w", "-t", "60",
     "-o", `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1 -c max_connections=300 -c fsync=on`,
@@ -51,7 +65,13 @@ export async function startPostgres(): Promise<TestPostgres> {
       rmSync(dir, { recursive: true, force: true });
     }
   };
-  return remote(`postgres://postgres@127.0.0.1:${port}/postgres`, stop);
+  const saveTo = (dest: string): void => {
+    asPgUser(join(bin, "pg_ctl"), ["-D", join(dir, "data"), "-m", "fast", "-w", "stop"]);
+    rmSync(dest, { recursive: true, force: true });
+    execFileSync("cp", ["-a", join(dir, "data"), dest]);
+    rmSync(dir, { recursive: true, force: true });
+  };
+  return { ...remote(`postgres://postgres@127.0.0.1:${port}/postgres`, stop), saveTo };
 }
 
 function remote(url: string, stop: () => void): TestPostgres {
