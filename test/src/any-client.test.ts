@@ -1,4 +1,5 @@
 // Every bot command of the README's tables, played by a teacher and students with plain HTTP (no matrix-js-sdk), asserting what their own clients show.
+// (`@mail`'s `!mail` needs a mail stack with a Synapse of its own: mail.test.ts plays it with plain HTTP as well.)
 import assert from "node:assert/strict";
 import { before, describe, it } from "node:test";
 import { DateTime } from "luxon";
