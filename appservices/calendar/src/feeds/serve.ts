@@ -6,7 +6,7 @@ import { buildIcs } from "../model/index.ts";
 import type { CalendarEnv } from "../domain.ts";
 import { allEventsOf } from "../store/events.ts";
 import { feedByToken, touchFeed, type FeedRow } from "../store/feeds.ts";
-import { calendarsOf, getRoom, isJoined, type RoomRow } from "../store/rooms.ts";
+import { calendarsOf, getRoom, mayReadCalendar, type RoomRow } from "../store/rooms.ts";
 import { personalRoomOf } from "../personal.ts";
 
 /** The calendars a feed shows: one calendar (while the owner is still a member), or all the owner may read. */
@@ -15,7 +15,7 @@ export async function feedCalendars(q: Queryable, feed: FeedRow): Promise<RoomRo
   if (feed.roomId !== null) {
     const room = await getRoom(q, feed.roomId);
     if (room?.calendar === null || room === null) return [];
-    return feed.roomId === own || (await isJoined(q, feed.roomId, feed.userId)) ? [room] : [];
+    return feed.roomId === own || (await mayReadCalendar(q, feed.roomId, feed.userId)) ? [room] : [];
   }
   const rooms = await calendarsOf(q, feed.userId);
   if (own !== null && !rooms.some((r) => r.roomId === own)) {

@@ -134,14 +134,37 @@ export async function isJoined(q: Queryable, roomId: string, userId: string): Pr
   return (await q.query(`SELECT 1 FROM members WHERE room_id = $1 AND user_id = $2 AND joined`, [roomId, userId])).rows.length > 0;
 }
 
-/** The calendars a user may read: calendar rooms they joined, with their versions (for ETags). */
+/** The server part of a Matrix id: `@anna:schule.example` → `schule.example`. */
+const serverOf = (id: string): string => id.slice(id.indexOf(":") + 1);
+
+/**
+ * The calendars a user may read: calendar rooms they joined, and the school calendar of their own school. Students
+ * are not members of the school space; it is world-readable on the homeserver, so every account of the school reads
+ * its state without joining (docs/provisioning.md, "Who is a member of what"). The same holds here for people of the
+ * school's own server who still belong to one of its rooms: a deactivated person has left them all, and a guest from
+ * another school of the district is on another server.
+ */
 export async function calendarsOf(q: Queryable, userId: string): Promise<RoomRow[]> {
   const r = await q.query<RawRoom>(
     `SELECT r.* FROM members m JOIN rooms r ON r.room_id = m.room_id
      WHERE m.user_id = $1 AND m.joined AND r.calendar IS NOT NULL ORDER BY r.room_id`,
     [userId],
   );
-  return r.rows.map(rowOf);
+  const rooms = r.rows.map(rowOf);
+  if (rooms.length === 0) return rooms;
+  const schoolWide = await q.query<RawRoom>(`SELECT * FROM rooms WHERE school IS NOT NULL AND calendar ->> 'scope' = 'school' ORDER BY room_id`);
+  for (const row of schoolWide.rows.map(rowOf)) {
+    // Where the school space was made: its creators (room version 12), else the server part of its id.
+    const made = row.creators.length > 0 ? row.creators.map(serverOf) : row.roomId.includes(":") ? [serverOf(row.roomId)] : [];
+    const own = made.length > 0 && made.every((server) => server === serverOf(userId));
+    if (own && !rooms.some((x) => x.roomId === row.roomId)) rooms.push(row);
+  }
+  return rooms;
+}
+
+/** Whether `userId` may read the calendar of `roomId` (a member, or the school calendar of their school: `calendarsOf`). */
+export async function mayReadCalendar(q: Queryable, roomId: string, userId: string): Promise<boolean> {
+  return (await isJoined(q, roomId, userId)) || (await calendarsOf(q, userId)).some((r) => r.roomId === roomId);
 }
 
 /** Joined members of a room. */

@@ -43,7 +43,7 @@ function joinRulesContent(spec: RoomSpec, rooms: Map<string, RoomRow>): Record<s
 /** Room state a room of `spec` starts with. */
 function initialState(spec: RoomSpec, rooms: Map<string, RoomRow>, serverName: string): ICreateRoomOpts["initial_state"] {
   const state: NonNullable<ICreateRoomOpts["initial_state"]> = [
-    { type: "m.room.history_visibility", state_key: "", content: { history_visibility: "shared" } },
+    { type: "m.room.history_visibility", state_key: "", content: { history_visibility: spec.historyVisibility ?? "shared" } },
     { type: "m.room.guest_access", state_key: "", content: { guest_access: "forbidden" } },
     { type: "de.schulhof.room", state_key: "", content: { kind: spec.kind, key: spec.key, parent: spec.parentKey } },
     ...spec.state,
@@ -170,6 +170,23 @@ export async function applyPlan(
   });
   for (const [i, e] of ruleErrors) result.failures.push({ what: `join rule ${ruleChanges[i]?.key}`, reason: String((e as Error).message ?? e) });
 
+  // History visibility where the plan asks for more than the default (a school provisioned before the school space
+  // became world-readable gets it here, before its students leave the space).
+  const visibilityErrors = await runPool(
+    plan.filter((spec) => spec.historyVisibility !== undefined && rooms.has(spec.key)),
+    concurrency,
+    async (spec) => {
+      const room = rooms.get(spec.key);
+      if (room === undefined) return;
+      const want = spec.historyVisibility ?? "shared";
+      const have = (await deps.matrix.bot.getStateEvent(room.roomId, "m.room.history_visibility" as never, "")) as { history_visibility?: string };
+      if (have.history_visibility !== want) {
+        await deps.matrix.bot.sendStateEvent(room.roomId, "m.room.history_visibility" as never, { history_visibility: want } as never, "");
+      }
+    },
+  );
+  for (const [, e] of visibilityErrors) result.failures.push({ what: "history visibility", reason: String((e as Error).message ?? e) });
+
   // Joins need the accounts; people whose account failed wait for the next import.
   const failedAccounts = await accountsReady;
   // Joins, parents first; a restricted room needs the parent membership before the join.
@@ -208,7 +225,13 @@ export async function applyPlan(
   }
   result.joins = joined;
 
-  // People who left a room (class change, course dropped): the bot removes them.
+  // People who left a room (class change, course dropped): the bot removes them. People who stay at the school but
+  // no longer need a space (students in the school space and year groups of a school provisioned before the lean
+  // room graph) leave it themselves: their clients show "left", not "removed".
+  const active = new Set(plan.flatMap((spec) => [...spec.members.keys()]));
+  const kinds = new Map(plan.map((spec) => [spec.key, spec.kind]));
+  const leavesItself = (roomKey: string, userId: string): boolean =>
+    active.has(userId) && !bots.has(userId) && (kinds.get(roomKey) === "school" || kinds.get(roomKey) === "yeargroup");
   const removals: { roomKey: string; userId: string }[] = [];
   for (const spec of plan) {
     for (const u of members.get(spec.key) ?? []) if (!spec.members.has(u)) removals.push({ roomKey: spec.key, userId: u });
@@ -219,7 +242,8 @@ export async function applyPlan(
     const room = rooms.get(roomKey);
     if (room === undefined) return;
     try {
-      await deps.matrix.bot.kick(room.roomId, userId, "Nicht mehr Mitglied laut Schülerliste / no longer a member according to the roster");
+      if (leavesItself(roomKey, userId)) await deps.matrix.as(userId).leave(room.roomId);
+      else await deps.matrix.bot.kick(room.roomId, userId, "Nicht mehr Mitglied laut Schülerliste / no longer a member according to the roster");
     } catch (e) {
       if (!(e instanceof MatrixError && e.errcode === "M_FORBIDDEN")) throw e;
     }

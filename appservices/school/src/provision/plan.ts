@@ -32,6 +32,11 @@ export interface RoomSpec {
   depth: number;
   /** Power levels of single event types that differ from the defaults (`powerLevelsFor`). */
   eventLevels?: Record<string, number>;
+  /**
+   * `world_readable`: every account of the server reads the room's state and history without being a member (the
+   * school space, so that students see the school calendar and the rooms' hierarchy without joining it). Default `shared`.
+   */
+  historyVisibility?: "shared" | "world_readable";
 }
 
 /** Bots of the feature appservices and where they act. */
@@ -61,12 +66,6 @@ export function slug(name: string): string {
   return localpartPart(name).replace(/\./g, "-") || "x";
 }
 
-/**
- * Plans every room of the school from its active people. Sek I classes get a class space with a
- * chat and an exam-planning room; Sek II year groups are the cohort (one space, one Klausurplan)
- * and their classes get a chat under it. Courses hang under their cohort's space. School admins
- * are at power 100 in every room, teachers at 50 in the rooms they teach in, students at 0.
- */
 /** What the school space says about the school (`de.schulhof.school`). */
 export interface SchoolInfo {
   name: string;
@@ -75,6 +74,18 @@ export interface SchoolInfo {
   mailDomain: string;
 }
 
+/**
+ * Plans every room of the school from its active people. Sek I classes get a class space with a
+ * chat and an exam-planning room; Sek II year groups are the cohort (one space, one Klausurplan)
+ * and their classes get a chat under it. Courses hang under their cohort's space. School admins
+ * are at power 100 in every room, teachers at 50 in the rooms they teach in, students at 0.
+ *
+ * Memberships only where a person needs them (docs/provisioning.md, "Who is a member of what"): the school space
+ * and the Lehrerzimmer are the staff's; students read the world-readable school space without joining it. A Sek I
+ * year group's space holds its teachers and only those students who take one of its year-group courses. Each
+ * membership a student does not have is homeserver work saved at every import and every login (a new device is
+ * announced to everyone who shares a room with its owner).
+ */
 export function planSchool(people: readonly PlanPerson[], school: SchoolInfo, opts: PlanBots = {}): RoomSpec[] {
   const rooms = new Map<string, RoomSpec>();
   const admins = people.filter((p) => p.role === "admin").map((p) => p.userId);
@@ -103,8 +114,9 @@ export function planSchool(people: readonly PlanPerson[], school: SchoolInfo, op
     join: { rule: "invite" },
     eventsDefault: 50,
     depth: 0,
-    // The school calendar: everyone reads, only admins (and the calendar bot) write.
+    // The school calendar: everyone reads (without being a member), only admins (and the calendar bot) write.
     eventLevels: { "de.schulhof.calendar.event": 100 },
+    historyVisibility: "world_readable",
     state: [
       {
         type: "de.schulhof.school",
@@ -143,7 +155,8 @@ export function planSchool(people: readonly PlanPerson[], school: SchoolInfo, op
       aliasLocalpart: `schule-jg-${slug(c.yearGroup)}`,
       parentKey: "school",
       isSpace: true,
-      join: sek1 ? { rule: "restricted", viaKey: "school" } : { rule: "invite" },
+      // Students are not in the school space, so the year group cannot be restricted to it.
+      join: { rule: "invite" },
       eventsDefault: 50,
       depth: 1,
       // In Sek II the year group is the class: its space carries the calendar.
@@ -198,13 +211,13 @@ export function planSchool(people: readonly PlanPerson[], school: SchoolInfo, op
   };
 
   const active = [...people].sort((a, b) => a.userId.localeCompare(b.userId));
-  for (const p of active) join("school", p.userId, p.role === "admin" ? POWER.admin : 0);
+  for (const p of active) if (p.role !== "student") join("school", p.userId, p.role === "admin" ? POWER.admin : 0);
   for (const p of active) {
     if (p.role !== "student" && p.role !== "teacher") continue;
     if (p.className === null) continue;
     const r = cohortRooms(p.className);
     const power = p.role === "teacher" ? POWER.teacher : POWER.student;
-    if (r.yearSpace !== r.classSpace) join(r.yearSpace, p.userId, power === POWER.teacher ? POWER.teacher : 0);
+    if (r.yearSpace !== r.classSpace && p.role === "teacher") join(r.yearSpace, p.userId, POWER.teacher);
     join(r.classSpace, p.userId, power);
     join(r.chat, p.userId, power);
     join(r.examRoom, p.userId, power);
@@ -275,7 +288,11 @@ export function planSchool(people: readonly PlanPerson[], school: SchoolInfo, op
         calendarMarker(key, course, "course"),
       ],
     });
-    for (const s of students) join(key, s.userId, 0);
+    for (const s of students) {
+      join(key, s.userId, 0);
+      // A Sek I student sees a year-group course (Religion 7) under its year group's space.
+      if (parentKey.startsWith("yeargroup:")) join(parentKey, s.userId, 0);
+    }
     // Feature bots (homework, …) act in every course room: they announce and write feature state.
     for (const bot of opts.courseBots ?? []) join(key, bot, POWER.teacher);
     for (const t of teachers) {

@@ -145,7 +145,8 @@ describe("planSchool: join rules", () => {
     assert.deepEqual(rules, {
       school: { rule: "invite" },
       teachers: { rule: "invite" },
-      "yeargroup:Jahrgang 7": { rule: "restricted", viaKey: "school" },
+      // Students are not in the school space: a year group cannot be restricted to it.
+      "yeargroup:Jahrgang 7": { rule: "invite" },
       "yeargroup:Q1": { rule: "invite" },
       "class:7a": { rule: "invite" },
       "class:7b": { rule: "invite" },
@@ -191,11 +192,17 @@ describe("planSchool: join rules", () => {
 });
 
 describe("planSchool: members and power", () => {
-  it("puts everybody in the school space, admins at 100", () => {
-    assert.deepEqual(membersOf("school"), sortedObject({
-      [ADMIN]: 100, [KLEIN]: 0, [GROSS]: 0, [MITTE]: 0,
-      [ANNA]: 0, [BEN]: 0, [CEM]: 0, [DORA]: 0, [EMIL]: 0, [FINE]: 0, [GUSTAV]: 0,
-    }));
+  it("puts the staff, and no student, in the school space, admins at 100; students read it without joining", () => {
+    assert.deepEqual(membersOf("school"), sortedObject({ [ADMIN]: 100, [KLEIN]: 0, [GROSS]: 0, [MITTE]: 0 }));
+    assert.equal(room(PLAN, "school").historyVisibility, "world_readable");
+    for (const r of PLAN.filter((x) => x.key !== "school")) assert.equal(r.historyVisibility, undefined, `${r.key} keeps shared history`);
+  });
+
+  it("puts a Sek I student in the year group's space only for a year-group course", () => {
+    // Anna and Dora take Religion 7 (a course of Jahrgang 7); Ben, Cem and Emil take only their class's courses.
+    const students = [...room(PLAN, "yeargroup:Jahrgang 7").members.keys()].filter((m) => [ANNA, BEN, CEM, DORA, EMIL].includes(m)).sort();
+    assert.deepEqual(students, [ANNA, DORA].sort());
+    assert.equal(room(PLAN, "course:Religion 7").parentKey, "yeargroup:Jahrgang 7");
   });
 
   it("puts teachers and admins, no students, in the teachers room", () => {
@@ -204,7 +211,7 @@ describe("planSchool: members and power", () => {
 
   it("gives every room the expected members and power levels", () => {
     const expected: Record<string, Record<string, number>> = {
-      "yeargroup:Jahrgang 7": { [KLEIN]: 50, [MITTE]: 50, [GROSS]: 50, [ANNA]: 0, [BEN]: 0, [CEM]: 0, [DORA]: 0, [EMIL]: 0 },
+      "yeargroup:Jahrgang 7": { [KLEIN]: 50, [MITTE]: 50, [GROSS]: 50, [ANNA]: 0, [DORA]: 0 },
       "yeargroup:Q1": { [ADMIN]: 100, [GROSS]: 50, [FINE]: 0, [GUSTAV]: 0 },
       "class:7a": { [KLEIN]: 50, [GROSS]: 50, [MITTE]: 50, [ANNA]: 0, [BEN]: 0, [CEM]: 0 },
       "class:7b": { [MITTE]: 50, [DORA]: 0, [EMIL]: 0 },
