@@ -13,6 +13,14 @@
    {"name": "address"}. Names in it resolve to their address; any other name that is not an
    address fails at once, and SRV lookups find nothing, so Synapse never asks a DNS server.
 
+3. New devices are announced when they publish keys (`schulhof_quiet_new_devices: true` in
+   homeserver.yaml, which Synapse itself ignores). Synapse tells everyone who shares a room with a
+   user about each new device of theirs at once; in a school whose people share classes and
+   courses, every login of the morning wakes hundreds of open syncs. A device matters to others
+   only once it has encryption keys, and uploading them announces it anyway (Synapse's
+   `upload_keys_for_user`), so the first announcement is skipped for every user, as Synapse's own
+   `dont_notify_new_devices_for` does for the users it lists. See docs/scaling.md.
+
 The arguments are Synapse's (as for `python -m synapse.app.homeserver`); SCHULHOF_SYNAPSE_APP names
 another entry point (a worker: synapse.app.generic_worker).
 """
@@ -121,6 +129,25 @@ def install_appservice_catch_up(controller_class):
     controller_class.on_recovered = on_recovered
 
 
+class EveryUser(frozenset):
+    """`dont_notify_new_devices_for` that lists every user."""
+
+    def __contains__(self, user_id):
+        return True
+
+
+def install_quiet_new_devices(registration_config_class):
+    """Reads `schulhof_quiet_new_devices` with Synapse's registration settings (see 3. above)."""
+    original = registration_config_class.read_config
+
+    def read_config(self, config, *args, **kwargs):
+        original(self, config, *args, **kwargs)
+        if config.get("schulhof_quiet_new_devices") is True:
+            self.dont_notify_new_devices_for = EveryUser()
+
+    registration_config_class.read_config = read_config
+
+
 def main():
     path = os.environ.get("SCHULHOF_SYNAPSE_HOSTS")
     if path:
@@ -129,6 +156,9 @@ def main():
     from synapse.appservice.scheduler import _TransactionController
 
     install_appservice_catch_up(_TransactionController)
+    from synapse.config.registration import RegistrationConfig
+
+    install_quiet_new_devices(RegistrationConfig)
     app = os.environ.get("SCHULHOF_SYNAPSE_APP", "synapse.app.homeserver")
     sys.argv = [app] + sys.argv[1:]
     runpy.run_module(app, run_name="__main__", alter_sys=True)

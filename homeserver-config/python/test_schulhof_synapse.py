@@ -212,3 +212,27 @@ class CatchUpTest(unittest.TestCase):
 
 if __name__ == "__main__":
     unittest.main()
+
+
+class QuietNewDevicesTest(unittest.TestCase):
+    """`schulhof_quiet_new_devices` lists every user in Synapse's `dont_notify_new_devices_for`."""
+
+    def config_class(self):
+        class RegistrationConfig:
+            def read_config(self, config, **kwargs):
+                self.dont_notify_new_devices_for = frozenset(config.get("dont_notify_new_devices_for", []))
+
+        schulhof_synapse.install_quiet_new_devices(RegistrationConfig)
+        return RegistrationConfig
+
+    def test_every_user_is_quiet_when_asked(self):
+        config = self.config_class()()
+        config.read_config({"schulhof_quiet_new_devices": True})
+        self.assertIn("@anna:schule.test", config.dont_notify_new_devices_for)
+        self.assertIn("@lehrer.weiss:schule.test", config.dont_notify_new_devices_for)
+
+    def test_synapse_list_is_kept_otherwise(self):
+        config = self.config_class()()
+        config.read_config({"dont_notify_new_devices_for": ["@bot:schule.test"], "schulhof_quiet_new_devices": False})
+        self.assertIn("@bot:schule.test", config.dont_notify_new_devices_for)
+        self.assertNotIn("@anna:schule.test", config.dont_notify_new_devices_for)

@@ -100,6 +100,12 @@ export const SchoolFileSchema = z.object({
     /** How other district servers reach this one (TLS); written by the district generator (docs/district.md). Absent: no federation listener. */
     federation: FederationSchema.optional(),
     max_upload_size_mb: z.number().int().min(1).max(1024).default(100),
+    /**
+     * Whether a new device (a login) is announced to everyone who shares a room with its owner at once (Synapse's
+     * default), or only when it publishes encryption keys (`false`, Schulhof's default: a device without keys cannot
+     * read encrypted messages, and its key upload announces it). See docs/scaling.md, "New devices".
+     */
+    announce_new_devices: z.boolean().default(false),
     /** Who finds whom in the user directory: everyone of the school, people sharing a room, or nobody. */
     user_directory: z.enum(["school", "shared-rooms", "off"]).default("school"),
     /** Synapse workers for a large school or a lockdown day; absent: one Synapse process. */

@@ -60,6 +60,9 @@ export function homeserverYaml(school: SchoolFile, secrets: Secrets, paths: Syna
     report_stats: false,
     enable_registration: false,
     bcrypt_rounds: hs.bcrypt_rounds,
+    // Read by Schulhof's launcher (homeserver-config/python/schulhof_synapse.py), not by Synapse: a login's new device
+    // is announced to the people who share a room with its owner when it publishes keys, not when it is made.
+    schulhof_quiet_new_devices: !hs.announce_new_devices,
     // A school's data stays home: no key servers, no room directory for the world, no URL previews.
     trusted_key_servers: [],
     suppress_key_server_warning: true,
