@@ -202,11 +202,19 @@ export async function onSubmission(event: MatrixEvent, ctx: Hctx, env: HomeworkE
     eventType: "m.room.message",
     content: {
       msgtype: "m.notice",
-      body: t.received(a.title, verdict === "late"),
+      // A submission sent as its own event (the web client) is not shown by other clients: the receipt repeats its text
+      // and file names for the teachers (a `!abgeben` submission is made of messages already in the room).
+      body: byBot ? t.received(a.title, verdict === "late") : [t.submitted(cut(s.text), s.files.map((f) => f.name)), t.received(a.title, verdict === "late")].filter((x) => x !== "").join("\n\n"),
       [RECEIPT]: { submission: event.event_id, assignment_id: assignment.id, late: verdict === "late", status: "received", code: verdict === "late" ? "late" : "on_time" },
       "m.relates_to": { "m.in_reply_to": { event_id: event.event_id } },
     },
   });
+}
+
+/** A student's text as a receipt repeats it: at most 4,000 characters. */
+function cut(text: string): string {
+  const t = text.trim();
+  return t.length <= 4000 ? t : `${t.slice(0, 4000)} […]`;
 }
 
 /** Feedback from a teacher of the course in a submission room. */

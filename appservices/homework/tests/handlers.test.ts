@@ -53,6 +53,8 @@ describe("onSubmission", () => {
     const content = (sent[0] as unknown as { content: Record<string, unknown> }).content;
     assert.match(String(content.body), /erhalten\.$/);
     assert.deepEqual(content["de.schulhof.homework.receipt"], { submission: `$s${n}`, assignment_id: "a1", late: false, status: "received", code: "on_time" });
+    // The submission event itself is shown by no other client: the receipt repeats it for the teachers.
+    assert.equal(content.body, "Abgegeben:\nLösung\n\nAbgabe für „Bruchrechnung“ erhalten.");
   });
 
   it("marks one second after the due date late, and refuses one second after the cut-off", async () => {
