@@ -126,6 +126,15 @@ describe("any Matrix client: every bot command with plain HTTP", { concurrency: 
     assert.match(await anna.ask(course, HW(), "!abgaben 1"), /nur Lehrkräfte/);
   });
 
+  it("@hausaufgaben: a submission sent as an event (as the web client does) reaches a teacher's plain client through the receipt", async () => {
+    const r2 = subRooms.get(ben.userId) ?? "";
+    const state = await ben.call<{ type: string; state_key: string; content: { title?: string } }[]>("GET", `/rooms/${encodeURIComponent(course)}/state`);
+    const id = state.find((e) => e.type === "de.schulhof.homework.assignment" && e.content.title === "Lesetagebuch")?.state_key ?? "";
+    await ben.call("PUT", `/rooms/${encodeURIComponent(r2)}/send/de.schulhof.homework.submission/web-1`, { assignment_id: id, text: "Kapitel 3 gelesen.", files: [], body: "Abgabe" });
+    await teacher.join(r2);
+    assert.equal(await teacher.waitFor(r2, HW(), /Abgabe für „Lesetagebuch“/), "Abgegeben:\nKapitel 3 gelesen.\n\nAbgabe für „Lesetagebuch“ erhalten.");
+  });
+
   it("@hausaufgaben: !verlängern tells the teacher, and the student reads the new due date in their own room", async () => {
     assert.match(await teacher.ask(course, HW(), `!verlängern 1 ${ben.userId} ${day(5)} 18:00`), /Frist für .* bei „Gedicht“ verlängert bis/);
     assert.match(await ben.waitFor(subRooms.get(ben.userId) ?? "", HW(), /^Neue Frist/), /^Neue Frist für dich bei „Gedicht“: fällig .*18:00 Uhr\.$/);
