@@ -22,6 +22,7 @@ export function demoSchoolFile(): SchoolFile {
       federation_allowlist: [],
       max_upload_size_mb: 100,
       user_directory: "school",
+      announce_new_devices: false,
     },
     appservices: {
       school: { port: 9100, bind: "127.0.0.1", enabled: true },
