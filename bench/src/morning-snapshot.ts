@@ -4,6 +4,7 @@ import { existsSync, globSync, readFileSync, writeFileSync } from "node:fs";
 import { join, relative } from "node:path";
 import pg from "pg";
 import { REPO_ROOT } from "@schulhof/homeserver-config";
+import { cpuSeconds } from "./proc.ts";
 import { generateRoster } from "./school-generator.ts";
 import { importRoster, scaledSchool, setUpMorningSchool, type MorningSchool } from "./morning-school.ts";
 import { startBenchStack, type BenchStack } from "./stack.ts";
@@ -29,6 +30,19 @@ export interface SchoolOrigin {
   snapshot: string;
   /** With BENCH_REIMPORT=1: the same roster imported again into the restored school by this run's code, in seconds. */
   reimportSeconds: number | null;
+  /** With BENCH_REIMPORT=1: how long Synapse then kept busy with the import's after-work (user directory, caches), in seconds. */
+  settleSeconds: number | null;
+}
+
+/** Waits until `pid` uses less than a fifth of a core over 10 s (at most `maxMs`); answers the seconds waited. */
+async function settled(pid: number | undefined, maxMs: number): Promise<number> {
+  const t0 = performance.now();
+  for (;;) {
+    const c0 = cpuSeconds(pid) ?? 0;
+    await new Promise((r) => setTimeout(r, 10_000));
+    const used = (cpuSeconds(pid) ?? 0) - c0;
+    if (used < 2 || performance.now() - t0 > maxMs) return Math.round((performance.now() - t0) / 1000);
+  }
 }
 
 type Workers = { sync: number; client: number; event_persisters: number };
@@ -71,11 +85,15 @@ export async function morningStack(name: string, students: number, workers: Work
   const school: MorningSchool = { ...saved, submissions: new Map(saved.submissions), lessons: new Map(saved.lessons) };
   const stack = await startBenchStack(name, {}, { ...(workers === undefined ? {} : { workers }), from: dir });
   let reimportSeconds: number | null = null;
+  let settleSeconds: number | null = null;
   if (process.env.BENCH_REIMPORT === "1") {
     say("importing the same roster again with this code (an upgraded school's next import) …");
     const t0 = performance.now();
-    await importRoster(stack, generateRoster(scaledSchool(students)).csv, say);
+    const report = await importRoster(stack, generateRoster(scaledSchool(students)).csv, say);
     reimportSeconds = Math.round((performance.now() - t0) / 100) / 10;
+    const a = report.apply;
+    say(`imported in ${reimportSeconds} s (joins ${a?.joins ?? 0}, removals ${a?.removals ?? 0}, power level updates ${a?.powerUpdates ?? 0}); waiting for Synapse to finish the import's after-work …`);
+    settleSeconds = await settled(stack.synapse.process.pid, 900_000);
   }
-  return { stack, school, origin: { how, snapshot: relative(REPO_ROOT, dir), reimportSeconds } };
+  return { stack, school, origin: { how, snapshot: relative(REPO_ROOT, dir), reimportSeconds, settleSeconds } };
 }

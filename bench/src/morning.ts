@@ -156,7 +156,7 @@ try {
   const kv = (o: Record<string, number>, none = "none"): string => (Object.keys(o).length === 0 ? none : Object.entries(o).map(([k, v]) => `${k} ${v}`).join(", "));
   printTable("Morning rush: set-up (school appservice roster import into Synapse on PostgreSQL)", [
     ["Synapse", WORKERS === undefined ? "one process" : `workers behind the router: ${describeWorkers(WORKERS)}, Redis`],
-    ["school data", `${origin.how === "made" ? "made fresh by this run and saved" : "restored"} (${origin.snapshot}); every run measures a restored copy${origin.reimportSeconds === null ? "" : `; roster imported again by this code in ${origin.reimportSeconds} s`}`],
+    ["school data", `${origin.how === "made" ? "made fresh by this run and saved" : "restored"} (${origin.snapshot}); every run measures a restored copy${origin.reimportSeconds === null ? "" : `; roster imported again by this code in ${origin.reimportSeconds} s, Synapse busy ${origin.settleSeconds} s more`}`],
     ["school", `${school.size.students} students, ${school.size.teachers} teachers, ${school.size.classes} classes, ${school.size.courses} courses`],
     ["roster import", `${round(school.importSeconds)} s: ${school.people.length} accounts (bcrypt 12), ${school.rooms} rooms and spaces, ${school.memberships} memberships`],
     ["submission rooms by the homework bot", `${school.submissions.size} in ${round(school.submissionRoomsSeconds)} s`],
@@ -202,6 +202,7 @@ try {
       school_origin: origin.how,
       snapshot: origin.snapshot,
       reimport_s: origin.reimportSeconds,
+      reimport_settle_s: origin.settleSeconds,
       import_s: round(school.importSeconds),
       submission_rooms: school.submissions.size,
       video_lessons: videoLessonsCount,
