@@ -2,7 +2,7 @@
 import { join, resolve } from "node:path";
 import { ConfigError, startAppservice, type DbConfig, type Logger, type RunningAppservice, type RuntimeConfig } from "@schulhof/core";
 import { webPublicUrl, type GeneratedSchool } from "@schulhof/homeserver-config";
-import { SchoolAppserviceConfigSchema, schoolAppservice } from "@schulhof/school";
+import { SchoolAppserviceConfigSchema, schoolAppservice, type SchoolAppserviceConfig } from "@schulhof/school";
 import { HomeworkConfigSchema, homeworkAppservice } from "@schulhof/homework";
 import { CalendarConfigSchema, calendarAppservice } from "@schulhof/calendar";
 import { MailBridgeConfigSchema, mailAppservice, policy as mailPolicy } from "@schulhof/mail";
@@ -28,6 +28,32 @@ export function webApisOf(gen: GeneratedSchool): Record<string, string> {
     if (a.enabled) apis[`/_schulhof/${id}`] = `http://${a.bind}:${a.port}`;
   }
   return apis;
+}
+
+/** The school appservice's own config, from the school file and the secrets (`startHost` starts it with this). */
+export function schoolAppserviceConfigOf(gen: GeneratedSchool): SchoolAppserviceConfig {
+  return SchoolAppserviceConfigSchema.parse({
+    schoolName: gen.school.school.name,
+    schoolState: gen.school.school.state,
+    timezone: gen.school.school.timezone,
+    mailDomain: gen.school.school.mail_domain,
+    serverName: gen.school.homeserver.server_name,
+    homeserverUrl: homeserverUrlOf(gen),
+    language: gen.school.school.language,
+    systemAdminToken: gen.secrets.system_admin_token,
+    adminApiToken: gen.secrets.admin_api_token,
+    videoSecret: gen.secrets.video_secret,
+    videoServiceUrl: gen.school.video.token_service_url,
+    districtServers: gen.school.homeserver.federation_allowlist,
+    shareDirectory: gen.school.district.share_directory,
+    maxDeactivateShare: gen.school.roster.max_deactivate_share,
+    sessionSecret: gen.secrets.session_secret,
+    loginUrl: webPublicUrl(gen.school),
+    courseBots: gen.appservices.filter((a) => a.id === "homework").map((a) => `@${a.botLocalpart}:${gen.school.homeserver.server_name}`),
+    ...(gen.appservices.some((a) => a.id === "calendar")
+      ? { calendarBot: `@kalender:${gen.school.homeserver.server_name}`, examBot: `@klausuren:${gen.school.homeserver.server_name}` }
+      : {}),
+  });
 }
 
 /** Starts the enabled appservices (or only those named). Needs the system admin token in the secrets. */
@@ -57,27 +83,7 @@ export async function startHost(gen: GeneratedSchool, opts: { only?: string[]; l
         await startAppservice(
           schoolAppservice,
           runtimeFor("school"),
-          SchoolAppserviceConfigSchema.parse({
-            schoolName: gen.school.school.name,
-            schoolState: gen.school.school.state,
-            timezone: gen.school.school.timezone,
-            mailDomain: gen.school.school.mail_domain,
-            serverName: gen.school.homeserver.server_name,
-            homeserverUrl: hsUrl,
-            language: gen.school.school.language,
-            systemAdminToken: gen.secrets.system_admin_token,
-            adminApiToken: gen.secrets.admin_api_token,
-            videoSecret: gen.secrets.video_secret,
-            videoServiceUrl: gen.school.video.token_service_url,
-            districtServers: gen.school.homeserver.federation_allowlist,
-            shareDirectory: gen.school.district.share_directory,
-            sessionSecret: gen.secrets.session_secret,
-            loginUrl: webPublicUrl(gen.school),
-            courseBots: gen.appservices.filter((a) => a.id === "homework").map((a) => `@${a.botLocalpart}:${gen.school.homeserver.server_name}`),
-            ...(gen.appservices.some((a) => a.id === "calendar")
-              ? { calendarBot: `@kalender:${gen.school.homeserver.server_name}`, examBot: `@klausuren:${gen.school.homeserver.server_name}` }
-              : {}),
-          }),
+          schoolAppserviceConfigOf(gen),
           opts.log === undefined ? {} : { log: opts.log },
         ),
       );

@@ -87,6 +87,15 @@ export const SchoolFileSchema = z.object({
       feed_base_url: z.url().optional(),
     })
     .default({}),
+  roster: z
+    .object({
+      /**
+       * A roster import that would deactivate more than this share of the school's active people (0.2: 20 %) needs a
+       * confirmation: `--force`, or the Verwaltung's second question. See docs/roster-format.md.
+       */
+      max_deactivate_share: z.number().gt(0, "must be more than 0 (0.2 is 20 %)").max(1, "must be at most 1 (1 is 100 %)").default(0.2),
+    })
+    .default({ max_deactivate_share: 0.2 }),
   homeserver: z.object({
     server_name: ServerName,
     public_baseurl: z.url(),

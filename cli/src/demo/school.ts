@@ -31,6 +31,7 @@ export function demoSchoolFile(): SchoolFile {
       mail: { port: 9103, bind: "127.0.0.1", enabled: true },
     },
     calendar: {},
+    roster: { max_deactivate_share: 0.2 },
     mail: {
       smtp_bind: "127.0.0.1",
       smtp_port: 2525,
