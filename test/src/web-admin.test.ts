@@ -3,21 +3,13 @@
 // of its own (an import deactivates everyone not in the file, so the shared roster stays untouched): the admin previews
 // a roster with errors and a good one, imports it with progress, downloads the letters PDF and edits the exam rules.
 import assert from "node:assert/strict";
-import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import type { Server } from "node:http";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { readFileSync } from "node:fs";
 import { after, before, describe, it } from "node:test";
 import type { Browser, BrowserContext, Page } from "playwright-core";
-import { stringify } from "yaml";
-import type { RunningAppservice } from "@schulhof/core";
-import { startHost, webApisOf } from "@schulhof/cli";
-import { ensureSystemAdmin, generateSchool, SchoolFileSchema, runSynapse, type GeneratedSchool, type RunningSynapse } from "@schulhof/homeserver-config";
-import { startWebServer, WEB_DIST } from "@schulhof/web";
 import { assertAccessible, launchBrowser, loginThroughUi, newPersonPage, saveScreenshots } from "./harness/browser.ts";
 import { testEnv } from "./harness/env.ts";
-import { databaseUrl, pgQuery } from "./harness/pg.ts";
-import { freePort } from "./harness/ports.ts";
+import { startOwnSchool, type OwnSchoolWithWeb } from "./harness/own-school.ts";
+import { pgQuery } from "./harness/pg.ts";
 import { eventually, newUser, type TestUser } from "./harness/users.ts";
 
 /** An injection attempt in every untrusted text the pages show; a run of it sets `window.__pwned`. */
@@ -57,90 +49,12 @@ async function waitOrTell(page: Page, locator: ReturnType<Page["locator"]>, time
   }
 }
 
-/**
- * A copy of the built client for this file's own web server: others rebuild web/dist while tests run, and a
- * half-written folder would be served. Waits until a build is complete (index.html and every asset it names).
- */
-async function snapshotOfDist(): Promise<string> {
-  const dir = mkdtempSync(join(tmpdir(), "schulhof-dist-"));
-  for (let attempt = 0; attempt < 60; attempt++) {
-    try {
-      cpSync(WEB_DIST, dir, { recursive: true });
-      const html = readFileSync(join(dir, "index.html"), "utf8");
-      const assets = [...html.matchAll(/(?:src|href)="\/(assets\/[^"]+)"/g)].map((m) => m[1] ?? "");
-      if (assets.length > 0 && assets.every((a) => existsSync(join(dir, a)))) return dir;
-    } catch {
-      // A build is running; try again.
-    }
-    rmSync(dir, { recursive: true, force: true });
-    await new Promise((r) => setTimeout(r, 2000));
-  }
-  throw new Error(`no complete build in ${WEB_DIST}: run npm run build -w @schulhof/web`);
-}
-
 async function assertNoScriptRan(page: Page): Promise<void> {
   assert.equal(await page.evaluate("globalThis.__pwned ?? null"), null, "an injected script ran");
 }
 
-/** A school of its own: Synapse (SQLite), the school, homework and calendar appservices, and the web server. */
-interface OwnSchool {
-  gen: GeneratedSchool;
-  webUrl: string;
-  dbUrl: string;
-  passwords: Map<string, string>;
-  stop(): Promise<void>;
-}
-
-async function startOwnSchool(): Promise<OwnSchool> {
-  const dataDir = mkdtempSync(join(tmpdir(), "schulhof-webadmin-"));
-  const [hsPort, schoolPort, homeworkPort, calendarPort, webPort] = [await freePort(), await freePort(), await freePort(), await freePort(), await freePort()];
-  const dbName = `webadmin_${Date.now()}`;
-  await pgQuery(databaseUrl(testEnv().pgUrl, "postgres"), null, `CREATE DATABASE ${dbName}`);
-  const dbUrl = databaseUrl(testEnv().pgUrl, dbName);
-  const school = SchoolFileSchema.parse({
-    school: { id: "verwaltung", name: "Verwaltungsschule", state: "NI", mail_domain: "verwaltung.schule.test" },
-    homeserver: { server_name: "verwaltung.schule.test", public_baseurl: `http://127.0.0.1:${hsPort}`, port: hsPort, database: { kind: "sqlite" } },
-    appservices: { school: { port: schoolPort }, homework: { port: homeworkPort }, calendar: { port: calendarPort }, mail: { port: calendarPort + 1, enabled: false } },
-    database: { kind: "postgres", url: dbUrl },
-    web: { port: webPort },
-  });
-  writeFileSync(join(dataDir, "school.yaml"), stringify(school));
-  const gen = generateSchool(school, dataDir);
-  let synapse: RunningSynapse | null = null;
-  let host: RunningAppservice[] = [];
-  let web: Server | null = null;
-  let distDir = "";
-  const stop = async (): Promise<void> => {
-    web?.closeAllConnections();
-    await new Promise<void>((r) => (web === null ? r() : web.close(() => r())));
-    for (const h of host) await h.stop().catch(() => undefined);
-    await synapse?.stop();
-    if (process.env.SCHULHOF_KEEP_TEST_DATA === undefined) rmSync(dataDir, { recursive: true, force: true });
-    if (distDir !== "") rmSync(distDir, { recursive: true, force: true });
-  };
-  try {
-    synapse = await runSynapse(gen);
-    await ensureSystemAdmin(gen, synapse.url);
-    host = await startHost(gen);
-    web = await startWebServer({ bind: "127.0.0.1", port: webPort, wellKnownDir: gen.wellKnownDir, distDir: (distDir = await snapshotOfDist()), apis: webApisOf(gen) });
-    // The first term, as the CLI imports it (its token answers the passwords, for the logins below).
-    const res = await fetch(`http://127.0.0.1:${schoolPort}/_schulhof/school/v1/admin/roster/import`, {
-      method: "POST",
-      headers: { authorization: `Bearer ${gen.secrets.admin_api_token}`, "content-type": "text/csv" },
-      body: TERM1,
-    });
-    const last = (await res.text()).trim().split("\n").at(-1) ?? "";
-    const report = (JSON.parse(last) as { report?: { letters: { localpart: string; password: string }[] } }).report;
-    if (report === undefined) throw new Error(`first import failed: ${last}`);
-    return { gen, webUrl: `http://127.0.0.1:${webPort}`, dbUrl, passwords: new Map(report.letters.map((l) => [l.localpart, l.password])), stop };
-  } catch (e) {
-    await stop();
-    throw e;
-  }
-}
-
 /** Signs in to an appservice API of the own school as `localpart`, the way the web client does. */
-async function apiAs(own: OwnSchool, localpart: string, service: string): Promise<(path: string, init?: RequestInit) => Promise<Response>> {
+async function apiAs(own: OwnSchoolWithWeb, localpart: string, service: string): Promise<(path: string, init?: RequestInit) => Promise<Response>> {
   const hs = own.gen.school.homeserver.public_baseurl;
   const login = (await (
     await fetch(`${hs}/_matrix/client/v3/login`, {
@@ -161,7 +75,7 @@ async function apiAs(own: OwnSchool, localpart: string, service: string): Promis
 describe("web client: start page and Verwaltung", { concurrency: false }, () => {
   let browser: Browser;
   const contexts: BrowserContext[] = [];
-  let own: OwnSchool | null = null;
+  let own: OwnSchoolWithWeb | null = null;
 
   before(async () => {
     browser = await launchBrowser();
@@ -224,7 +138,7 @@ describe("web client: start page and Verwaltung", { concurrency: false }, () => 
     let page: Page;
 
     before(async () => {
-      own = await startOwnSchool();
+      own = await startOwnSchool("verwaltung", "Verwaltungsschule", TERM1, { web: true });
       page = await personPage("admin", own.webUrl);
       page.on("dialog", (dialog) => void dialog.accept());
     });
