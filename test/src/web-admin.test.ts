@@ -1,7 +1,9 @@
 // The Verwaltung and the start page in a real Chromium. On the shared stack: a person who is no school admin lands on
 // "Heute" (each block loads on its own, no mail block without a mail bridge) and is refused the Verwaltung. On a school
 // of its own (an import deactivates everyone not in the file, so the shared roster stays untouched): the admin previews
-// a roster with errors and a good one, imports it with progress, downloads the letters PDF and edits the exam rules.
+// a roster with errors and a good one, imports it with progress, downloads the letters PDF, is asked a second time
+// before a roster deactivates more than 20 % of the school (cancelled: nobody leaves; confirmed: they do) and edits the
+// exam rules.
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { after, before, describe, it } from "node:test";
@@ -31,6 +33,8 @@ Schüler;S2;Jonas;Groß;7b;Mathematik 7b
 Schüler;S6;Emma;Neu${EVIL};7a;Mathematik 7a
 `;
 const TERM2_BAD = TERM2.replace("Schüler;S2;Jonas;Groß;7b;", "Schüler;S2;Jonas;Groß;4b;");
+// A file that misses two of the five active people (40 %, more than the 20 % an import may deactivate unasked).
+const TERM2_HALF = TERM2.split("\n").filter((l) => !l.includes(";S2;") && !l.includes(";S6;")).join("\n");
 
 /** axe looks at the page as it is: the mouse leaves the last clicked button first, so no hover style is judged. */
 async function checkPage(page: Page, what: string, screenshot: string): Promise<void> {
@@ -136,11 +140,17 @@ describe("web client: start page and Verwaltung", { concurrency: false }, () => 
 
   describe("on a school of its own", () => {
     let page: Page;
+    /** The page's native questions (confirm), in order; each is answered by `answerDialog` (unless changed: yes). */
+    const dialogs: string[] = [];
+    let answerDialog = (_message: string): boolean => true;
 
     before(async () => {
       own = await startOwnSchool("verwaltung", "Verwaltungsschule", TERM1, { web: true });
       page = await personPage("admin", own.webUrl);
-      page.on("dialog", (dialog) => void dialog.accept());
+      page.on("dialog", (dialog) => {
+        dialogs.push(dialog.message());
+        void (answerDialog(dialog.message()) ? dialog.accept() : dialog.dismiss());
+      });
     });
 
     it("asks for an own password at the first login with the letter's password, then lets the person in", async () => {
@@ -251,6 +261,69 @@ describe("web client: start page and Verwaltung", { concurrency: false }, () => 
         rows.map((r) => [r.first_name, r.active, r.class_name]).sort((a, b) => String(a[0]).localeCompare(String(b[0]), "de")),
         [["Emma", true, "7a"], ["Ingrid", true, null], ["Jonas", true, "7b"], ["Jürgen", true, "7a"], ["Lena", true, "7a"], ["Mia", false, "7b"]],
       );
+    });
+
+    it("asks a second time before deactivating more than 20 % of the school: cancelled, nobody leaves; confirmed, they do", async () => {
+      const s = own!;
+      const people = async (): Promise<Map<string, { active: boolean; userId: string }>> =>
+        new Map((await pgQuery<{ first_name: string; active: boolean; user_id: string }>(s.dbUrl, "school", "SELECT first_name, active, user_id FROM people")).map((r) => [r.first_name, { active: r.active, userId: r.user_id }]));
+      /** Whether the homeserver has deactivated the account (Synapse's admin API), not only the school's database. */
+      const deactivatedInSynapse = async (userId: string): Promise<boolean> => {
+        const r = await s.call(s.adminToken, "GET", `/_synapse/admin/v2/users/${encodeURIComponent(userId)}`);
+        assert.equal(r.status, 200, JSON.stringify(r.body));
+        return r.body.deactivated === true;
+      };
+      const before = await people();
+      const leaving = ["Jonas", "Emma"].map((name) => before.get(name)?.userId ?? assert.fail(`no ${name}`));
+      assert.deepEqual([...before].filter(([, p]) => p.active).map(([name]) => name).sort(), ["Emma", "Ingrid", "Jonas", "Jürgen", "Lena"]);
+
+      await page.getByRole("button", { name: "Weitere Datei einlesen" }).click();
+      await page.getByLabel("Datei").setInputFiles({ name: "liste-unvollstaendig.csv", mimeType: "text/csv", buffer: Buffer.from(TERM2_HALF, "utf8") });
+      await page.getByRole("button", { name: "Vorschau anzeigen" }).click();
+      const preview = page.getByRole("region", { name: "Vorschau: das würde sich ändern" });
+      await waitOrTell(page, preview, 30_000);
+      await preview.getByText("Verlassen die Schule (2)").waitFor();
+      // The count and the reason, before anything is asked.
+      const warning = "Achtung: Der Import würde 2 von 5 aktiven Personen deaktivieren (40 %, mehr als 20 %). Fehlen in der Datei Klassen oder Lehrkräfte?";
+      await preview.getByText(warning).waitFor();
+      await assertNoScriptRan(page);
+      await checkPage(page, "the roster preview warning of a mass deactivation", "admin-roster-mass-warning");
+
+      const questions = [
+        "Beim Import werden deaktiviert: 2. Import wirklich starten?",
+        "Zweite Rückfrage: 2 von 5 aktiven Personen der Schule (40 %, mehr als 20 %) verlieren ihren Zugang. Ist die Datei wirklich vollständig? Nur dann bestätigen.",
+      ];
+      // Yes to the first question, no to the second: nothing is imported.
+      dialogs.length = 0;
+      answerDialog = (message) => !message.startsWith("Zweite Rückfrage");
+      await page.getByRole("button", { name: "Import starten" }).click();
+      await eventually("both questions", async () => (dialogs.length === 2 ? true : undefined), 15_000, 100);
+      assert.deepEqual(dialogs, questions);
+      await page.waitForTimeout(1500);
+      assert.equal(await page.getByRole("heading", { name: "Der Import läuft …" }).count(), 0);
+      assert.equal(await page.getByRole("heading", { name: "Import abgeschlossen" }).count(), 0);
+      await preview.getByText(warning).waitFor();
+      await page.getByRole("button", { name: "Import starten" }).waitFor();
+      const afterCancel = await people();
+      for (const name of ["Jonas", "Emma"]) assert.equal(afterCancel.get(name)?.active, true, `${name} stays active after the cancelled question`);
+      for (const userId of leaving) assert.equal(await deactivatedInSynapse(userId), false, `${userId} keeps the account`);
+      // The page asks again as it did, and stays accessible.
+      await checkPage(page, "the roster preview after the second question was cancelled", "admin-roster-mass-cancelled");
+
+      // Yes to both: the import runs (with force) and the two leave.
+      dialogs.length = 0;
+      answerDialog = () => true;
+      await page.getByRole("button", { name: "Import starten" }).click();
+      await waitOrTell(page, page.getByRole("heading", { name: "Import abgeschlossen" }), 120_000);
+      assert.deepEqual(dialogs, questions);
+      await page.getByText(/^0 neu, 2 deaktiviert, 0 geändert\./).waitFor();
+      await checkPage(page, "the finished mass deactivation", "admin-roster-mass-done");
+      const afterImport = await people();
+      assert.deepEqual(
+        [...afterImport].map(([name, p]) => [name, p.active]).sort((a, b) => String(a[0]).localeCompare(String(b[0]), "de")),
+        [["Emma", false], ["Ingrid", true], ["Jonas", false], ["Jürgen", true], ["Lena", true], ["Mia", false]],
+      );
+      for (const userId of leaving) assert.equal(await deactivatedInSynapse(userId), true, `${userId} is deactivated`);
     });
 
     it("edits the exam rules: approval, a weekly limit and a blocked period", async () => {
