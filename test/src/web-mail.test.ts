@@ -3,19 +3,18 @@
 // and event handlers never run, quotes folded), its attachment downloads under its own name, the reply with a file
 // reaches the capturing relay as one mail, and a new mail with an attachment goes out as one mail too.
 import assert from "node:assert/strict";
-import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { readFileSync, rmSync } from "node:fs";
 import type { Server } from "node:http";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import nodemailer from "nodemailer";
 import { simpleParser } from "mailparser";
 import type { Browser, BrowserContext, Page } from "playwright-core";
 import { webApisOf } from "@schulhof/cli";
-import { startWebServer, WEB_DIST } from "@schulhof/web";
+import { startWebServer } from "@schulhof/web";
 import { assertAccessible, launchBrowser, loginThroughUi, newPersonPage, saveScreenshots } from "./harness/browser.ts";
 import { DKIM_SELECTOR, OUTSIDE, startMailStack, type MailStack } from "./harness/mailstack.ts";
 import { freePort } from "./harness/ports.ts";
+import { snapshotOfDist } from "./harness/web-dist.ts";
 import { eventually } from "./harness/users.ts";
 
 const ROSTER = `Rolle;Vorname;Nachname;Klasse;Kurse
@@ -45,27 +44,6 @@ async function waitOrTell(page: Page, locator: ReturnType<Page["locator"]>, time
     process.stderr.write(`[page instead at ${page.url()}] ${(await page.locator("main").innerText().catch(() => "?")).slice(0, 3000)}\n`);
     throw e;
   }
-}
-
-/**
- * A copy of the built client for this file's own web server: others rebuild web/dist while tests run, and a
- * half-written folder would be served. Waits until a build is complete (index.html and every asset it names).
- */
-async function snapshotOfDist(): Promise<string> {
-  const dir = mkdtempSync(join(tmpdir(), "schulhof-dist-"));
-  for (let attempt = 0; attempt < 60; attempt++) {
-    try {
-      cpSync(WEB_DIST, dir, { recursive: true });
-      const html = readFileSync(join(dir, "index.html"), "utf8");
-      const assets = [...html.matchAll(/(?:src|href)="\/(assets\/[^"]+)"/g)].map((m) => m[1] ?? "");
-      if (assets.length > 0 && assets.every((a) => existsSync(join(dir, a)))) return dir;
-    } catch {
-      // A build is running; try again.
-    }
-    rmSync(dir, { recursive: true, force: true });
-    await new Promise((r) => setTimeout(r, 2000));
-  }
-  throw new Error(`no complete build in ${WEB_DIST}: run npm run build -w @schulhof/web`);
 }
 
 /** How many mails at the relay carry `text` (in the text or in an attachment). */
