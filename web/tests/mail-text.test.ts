@@ -10,6 +10,9 @@ describe("mail text", () => {
     assert.equal(mailBodyText("Betreff: Elternabend\n\nGuten Tag,\nbis bald"), "Guten Tag,\nbis bald");
     assert.equal(mailBodyText("⚠️ Absender nicht bestätigt\nSubject: Hi\n\nText"), "Text");
     assert.equal(mailBodyText("Kein Betreff hier\nBetreff: x"), "Kein Betreff hier\nBetreff: x");
+    // A mail to several people names them after the subject; the page shows them itself.
+    assert.equal(mailBodyText("Betreff: Elternabend\nAn: a@x.de, b@x.de\nCc: c@x.de\n\nGuten Tag"), "Guten Tag");
+    assert.equal(mailBodyText("Betreff: Elternabend\n\nAn: alle\nText"), "An: alle\nText", "a line of the text itself stays");
   });
 
   it("finds quoted parts with their introducing line and gives the text back when joined", () => {

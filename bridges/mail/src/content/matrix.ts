@@ -47,9 +47,19 @@ const DEFAULT_MAX_CONTENT_BYTES = 40_000;
 export const DMARC_FAIL_WARNING = `⚠️ ${bilingual({ de: "Absender nicht bestätigt (DMARC fehlgeschlagen)", en: "sender not verified (DMARC failed)" })}`;
 
 const LABELS = {
-  de: { subject: "Betreff", noSubject: "(kein Betreff)", noText: "(kein Text)", truncated: "[…] gekürzt" },
-  en: { subject: "Subject", noSubject: "(no subject)", noText: "(no text)", truncated: "[…] truncated" },
+  de: { subject: "Betreff", to: "An", cc: "Cc", more: (n: number) => `und ${n} weitere`, noSubject: "(kein Betreff)", noText: "(kein Text)", truncated: "[…] gekürzt" },
+  en: { subject: "Subject", to: "To", cc: "Cc", more: (n: number) => `and ${n} more`, noSubject: "(no subject)", noText: "(no text)", truncated: "[…] truncated" },
 } as const;
+
+/** Recipients named in the visible text at most; the rest are counted. */
+const SHOWN_RECIPIENTS = 10;
+
+/** `Name <address>, address, … und 3 weitere`: who else a mail went to, as a plain client shows it. */
+function recipientList(list: readonly MailAddress[], more: (n: number) => string): string {
+  const shown = list.slice(0, SHOWN_RECIPIENTS).map((a) => (a.name.trim() === "" ? a.address : `${a.name.trim()} <${a.address}>`));
+  if (list.length > SHOWN_RECIPIENTS) shown.push(more(list.length - SHOWN_RECIPIENTS));
+  return shown.join(", ");
+}
 
 const DMARC_VALUES: readonly DmarcResult[] = ["pass", "fail", "none", "unknown"];
 
@@ -70,9 +80,15 @@ function build(mail: ParsedMail, opts: MatrixMessageOptions, dmarc: DmarcResult,
   const text = cutText(mail.text.trim(), budget.bodyChars, l.truncated);
   const warning = dmarc === "fail" ? DMARC_FAIL_WARNING : null;
 
+  // A mail to several people names them (To, Cc), so a reader in any client knows who else has it.
+  const recipients: string[] = [];
+  if (mail.to.length + mail.cc.length > 1) {
+    if (mail.to.length > 0) recipients.push(`${l.to}: ${recipientList(mail.to, l.more)}`);
+    if (mail.cc.length > 0) recipients.push(`${l.cc}: ${recipientList(mail.cc, l.more)}`);
+  }
   const bodyLines: string[] = [];
   if (warning) bodyLines.push(warning);
-  bodyLines.push(`${l.subject}: ${subject}`, "", text || l.noText);
+  bodyLines.push(`${l.subject}: ${subject}`, ...recipients, "", text || l.noText);
 
   let htmlBody = mail.html !== null ? toMatrixHtml(mail.html, { cidMap: opts.cidMap, maxLength: budget.htmlChars }) : "";
   if (!htmlBody.replace(/<[^>]*>/g, "").trim() && !htmlBody.includes("<img")) {
@@ -80,7 +96,9 @@ function build(mail: ParsedMail, opts: MatrixMessageOptions, dmarc: DmarcResult,
   }
   const formatted: string[] = [];
   if (warning) formatted.push(`<p><strong>${escapeHtml(warning)}</strong></p>`);
-  formatted.push(`<p><strong>${escapeHtml(l.subject)}: ${escapeHtml(subject)}</strong></p>`, htmlBody);
+  formatted.push(`<p><strong>${escapeHtml(l.subject)}: ${escapeHtml(subject)}</strong></p>`);
+  if (recipients.length > 0) formatted.push(`<p>${recipients.map(escapeHtml).join("<br>")}</p>`);
+  formatted.push(htmlBody);
 
   const refs = mail.references;
   const meta: MailContentMeta = {
@@ -106,7 +124,8 @@ function build(mail: ParsedMail, opts: MatrixMessageOptions, dmarc: DmarcResult,
 
 /**
  * Builds the `m.room.message` content (`m.text`) for an inbound mail: `body` starts with the DMARC
- * warning (only when DMARC failed) and "Betreff: …"/"Subject: …", followed by the text;
+ * warning (only when DMARC failed) and "Betreff: …"/"Subject: …", then "An: …"/"Cc: …" when the mail
+ * went to more than one address, followed by the text;
  * `formatted_body` holds the escaped subject in <strong> and the sanitised HTML (inline `cid:`
  * images via `cidMap`) or the escaped text. Bodies are shortened until the serialised content fits
  * `maxContentBytes`. Attachments are not part of this event (send them as separate m.file events).

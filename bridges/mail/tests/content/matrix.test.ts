@@ -49,6 +49,27 @@ describe("toMatrixMessage", () => {
     assert.equal(MAIL_CONTENT_KEY, "de.schulhof.mail");
   });
 
+  it("names the other recipients (To, Cc) when a mail went to more than one address, escaped in HTML", () => {
+    const { content } = toMatrixMessage(
+      mailWith({
+        to: [{ address: "lena.koehler@schulhof.example", name: "Lena Köhler" }, { address: "jonas@schulhof.example", name: "" }],
+        cc: [{ address: "eltern@example.org", name: "<b>Eltern</b>" }],
+      }),
+      opts,
+    );
+    assert.equal(
+      content.body,
+      "Betreff: Elternabend\nAn: Lena Köhler <lena.koehler@schulhof.example>, jonas@schulhof.example\nCc: <b>Eltern</b> <eltern@example.org>\n\nLiebe Eltern,\nder Elternabend ist am Montag.",
+    );
+    assert.equal(
+      content.formatted_body,
+      "<p><strong>Betreff: Elternabend</strong></p>\n<p>An: Lena Köhler &lt;lena.koehler@schulhof.example&gt;, jonas@schulhof.example<br>Cc: &lt;b&gt;Eltern&lt;/b&gt; &lt;eltern@example.org&gt;</p>\nLiebe Eltern,<br>der Elternabend ist am Montag.",
+    );
+    const many = Array.from({ length: 13 }, (_, i) => ({ address: `p${i}@example.org`, name: "" }));
+    const { content: big } = toMatrixMessage(mailWith({ to: many }), { ...opts, lang: "en" });
+    assert.match(String(big.body), /^Subject: Elternabend\nTo: p0@example\.org, .*p9@example\.org, and 3 more\n\n/);
+  });
+
   it("uses English labels for lang en and placeholders for empty mails", () => {
     const { content } = toMatrixMessage(mailWith({ subject: "", text: "  " }), { ...opts, lang: "en" });
     assert.equal(content.body, "Subject: (no subject)\n\n(no text)");

@@ -9,10 +9,12 @@ export interface TextPart {
 /** The bridge starts each mail's `body` with an optional DMARC warning line and "Betreff: …" / "Subject: …". */
 const SUBJECT_LINE = /^(Betreff|Subject): .*$/;
 const WARNING_LINE = /^⚠️/;
+/** After the subject, a mail to several people names them: "An: …", "To: …", "Cc: …" (the page shows them itself). */
+const RECIPIENT_LINE = /^(An|To|Cc): .*$/;
 
 /**
- * The mail's text without the lines the bridge put in front (warning, subject and the blank line after it).
- * Text that does not start that way is answered unchanged.
+ * The mail's text without the lines the bridge put in front (warning, subject, recipients and the blank line after
+ * them). Text that does not start that way is answered unchanged.
  */
 export function mailBodyText(body: string): string {
   const lines = body.split("\n");
@@ -20,6 +22,7 @@ export function mailBodyText(body: string): string {
   if (lines[i] !== undefined && WARNING_LINE.test(lines[i]!)) i++;
   if (lines[i] === undefined || !SUBJECT_LINE.test(lines[i]!)) return body;
   i++;
+  while (lines[i] !== undefined && RECIPIENT_LINE.test(lines[i]!)) i++;
   if (lines[i] === "") i++;
   return lines.slice(i).join("\n");
 }
