@@ -70,6 +70,9 @@ export async function morningStack(name: string, students: number, workers: Work
       await db.connect();
       const school = await setUpMorningSchool(setup, db, students, say);
       await db.end();
+      // Synapse works on after the last answer (the user directory follows every join): a saved school is one at rest.
+      say("waiting for Synapse to finish the set-up's after-work …");
+      await settled(setup.synapse.process.pid, 1_800_000);
       say(`saving the school to ${relative(REPO_ROOT, dir)} …`);
       await setup.saveSnapshot(dir);
       // Written last: a snapshot without it is incomplete and made again.

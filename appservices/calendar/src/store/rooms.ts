@@ -145,21 +145,23 @@ const serverOf = (id: string): string => id.slice(id.indexOf(":") + 1);
  * another school of the district is on another server.
  */
 export async function calendarsOf(q: Queryable, userId: string): Promise<RoomRow[]> {
-  const r = await q.query<RawRoom>(
-    `SELECT r.* FROM members m JOIN rooms r ON r.room_id = m.room_id
-     WHERE m.user_id = $1 AND m.joined AND r.calendar IS NOT NULL ORDER BY r.room_id`,
+  // One query: the joined calendars, and (when the user is in any room at all) the school-wide ones, marked.
+  const r = await q.query<RawRoom & { joined: boolean }>(
+    `SELECT r.*, m.room_id IS NOT NULL AS joined FROM rooms r
+     LEFT JOIN members m ON m.room_id = r.room_id AND m.user_id = $1 AND m.joined
+     WHERE r.calendar IS NOT NULL AND (m.room_id IS NOT NULL OR (r.school IS NOT NULL AND r.calendar ->> 'scope' = 'school'
+       AND EXISTS (SELECT 1 FROM members x WHERE x.user_id = $1 AND x.joined)))
+     ORDER BY r.room_id`,
     [userId],
   );
-  const rooms = r.rows.map(rowOf);
-  if (rooms.length === 0) return rooms;
-  const schoolWide = await q.query<RawRoom>(`SELECT * FROM rooms WHERE school IS NOT NULL AND calendar ->> 'scope' = 'school' ORDER BY room_id`);
-  for (const row of schoolWide.rows.map(rowOf)) {
-    // Where the school space was made: its creators (room version 12), else the server part of its id.
-    const made = row.creators.length > 0 ? row.creators.map(serverOf) : row.roomId.includes(":") ? [serverOf(row.roomId)] : [];
-    const own = made.length > 0 && made.every((server) => server === serverOf(userId));
-    if (own && !rooms.some((x) => x.roomId === row.roomId)) rooms.push(row);
-  }
-  return rooms;
+  return r.rows.filter((row) => row.joined || madeOnServerOf(row, userId)).map(rowOf);
+}
+
+/** Whether the school space `row` was made on the server of `userId`: its creators (room version 12), else its id's server. */
+function madeOnServerOf(row: RawRoom, userId: string): boolean {
+  const creators = json<string[]>(row.creators);
+  const made = creators.length > 0 ? creators.map(serverOf) : row.room_id.includes(":") ? [serverOf(row.room_id)] : [];
+  return made.length > 0 && made.every((server) => server === serverOf(userId));
 }
 
 /** Whether `userId` may read the calendar of `roomId` (a member, or the school calendar of their school: `calendarsOf`). */
