@@ -6,6 +6,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { stringify } from "yaml";
 import type { RunningAppservice } from "@schulhof/core";
+import type { ImportReport } from "@schulhof/school";
 import { startHost, webApisOf } from "@schulhof/cli";
 import { ensureSystemAdmin, generateSchool, SchoolFileSchema, runSynapse, type GeneratedSchool, type RunningSynapse } from "@schulhof/homeserver-config";
 import { startWebServer } from "@schulhof/web";
@@ -29,7 +30,7 @@ export interface OwnSchool {
   /** Initial passwords from the first import's letters, by localpart. */
   passwords: Map<string, string>;
   /** Posts a roster to the admin API; answers the final NDJSON line. */
-  importRoster(csv: string): Promise<{ report?: { failures: unknown[]; letters: { localpart: string; password: string }[] }; error?: unknown }>;
+  importRoster(csv: string): Promise<{ report?: ImportReport; error?: unknown }>;
   /** An access token for `localpart`, made by the admin API (no login, so the login limits stay untouched). */
   tokenFor(localpart: string): Promise<string>;
   /** A client-server API call; answers status and JSON body. */

@@ -40,6 +40,15 @@ function joinRulesContent(spec: RoomSpec, rooms: Map<string, RoomRow>): Record<s
   return { join_rule: "restricted", allow: [{ type: "m.room_membership", room_id: via.roomId }] };
 }
 
+/**
+ * Whether two power-level `users` maps say the same, whatever their keys' order (PostgreSQL's JSONB keeps its own
+ * order, so comparing them as text sent every room's power levels again on every import).
+ */
+export function samePowerUsers(a: Record<string, number>, b: Record<string, number>): boolean {
+  const ka = Object.keys(a);
+  return ka.length === Object.keys(b).length && ka.every((k) => Object.hasOwn(b, k) && b[k] === a[k]);
+}
+
 /** Room state a room of `spec` starts with. */
 function initialState(spec: RoomSpec, rooms: Map<string, RoomRow>, serverName: string): ICreateRoomOpts["initial_state"] {
   const state: NonNullable<ICreateRoomOpts["initial_state"]> = [
@@ -258,7 +267,7 @@ export async function applyPlan(
   // Power levels where teachers or admins changed.
   const updates = plan
     .map((spec) => ({ spec, room: rooms.get(spec.key), want: powerUsersFor(spec, admins) }))
-    .filter((x) => x.room !== undefined && JSON.stringify(x.room.powerUsers) !== JSON.stringify(x.want));
+    .filter((x) => x.room !== undefined && !samePowerUsers(x.room.powerUsers, x.want));
   let updated = 0;
   const plErrors = await runPool(updates, concurrency, async ({ spec, room, want }) => {
     if (room === undefined) return;
