@@ -2,7 +2,9 @@
 import { cohortOf, courseCohort, normalizeClassName, type Role } from "../roster/index.ts";
 import { localpartPart } from "../roster/usernames.ts";
 
-export type RoomKind = "school" | "yeargroup" | "class" | "classchat" | "course" | "teachers" | "exams";
+/** The kinds of room the school appservice provisions (other appservices mark their own rooms with other kinds). */
+export const ROOM_KINDS = ["school", "yeargroup", "class", "classchat", "course", "teachers", "exams"] as const;
+export type RoomKind = (typeof ROOM_KINDS)[number];
 
 /** A person as planning needs them. */
 export interface PlanPerson {

@@ -5,7 +5,7 @@ import { clearPeople, savePerson } from "../store/people.ts";
 import { addMembership, clearRooms, saveRoom, type RoomRow } from "../store/rooms.ts";
 import { loadPeopleSnapshot } from "./import.ts";
 import { runPool } from "./pool.ts";
-import type { RoomKind } from "./plan.ts";
+import { ROOM_KINDS, type RoomKind } from "./plan.ts";
 
 /** Counts of what reindex found. */
 export interface ReindexResult {
@@ -15,7 +15,7 @@ export interface ReindexResult {
 }
 
 /**
- * Reads every room the bot is in that carries `de.schulhof.room`, its power levels and joined
+ * Reads every room the bot is in that carries `de.schulhof.room` of a kind it provisions, its power levels and joined
  * members, and the people snapshot from the bot's account data; then replaces the tables in one
  * transaction. Run it when the database was lost or is suspect.
  */
@@ -31,7 +31,8 @@ export async function reindexSchool(db: Db, matrix: AppserviceMatrix): Promise<R
       if (e instanceof MatrixError && e.httpStatus === 404) return;
       throw e;
     }
-    if (marker.kind === undefined || marker.key === undefined) return;
+    // Only the rooms this appservice provisions: the homework bot's submission spaces carry a marker too.
+    if (marker.kind === undefined || marker.key === undefined || !ROOM_KINDS.includes(marker.kind)) return;
     const name = ((await bot.getStateEvent(roomId, "m.room.name" as never, "")) as { name?: string }).name ?? marker.key;
     const pl = (await bot.getStateEvent(roomId, "m.room.power_levels" as never, "")) as { users?: Record<string, number> };
     const powerUsers = Object.fromEntries(Object.entries(pl.users ?? {}).sort(([a], [b]) => a.localeCompare(b)));
