@@ -3,24 +3,10 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { RosterInvalidError, diffRoster, formatDiff, personKey } from "../../src/roster/index.ts";
-import type { CurrentPerson, RosterPerson } from "../../src/roster/index.ts";
+import type { RosterPerson } from "../../src/roster/index.ts";
+import { current, rosterPerson } from "./people.ts";
 
-function person(over: Partial<RosterPerson> & Pick<RosterPerson, "firstName" | "lastName">): RosterPerson {
-  return { line: 2, externalId: null, role: "student", className: "5a", courses: [], email: null, ...over };
-}
-
-function current(p: RosterPerson, over: Partial<CurrentPerson> = {}): CurrentPerson {
-  return {
-    key: personKey(p),
-    userId: `@${p.firstName.toLowerCase()}.${p.lastName.toLowerCase()}:schule.example`,
-    role: p.role,
-    className: p.className,
-    courses: p.courses,
-    active: true,
-    displayName: `${p.firstName} ${p.lastName}`,
-    ...over,
-  };
-}
+const person = (over: Parameters<typeof rosterPerson>[1]): RosterPerson => rosterPerson("5a", over);
 
 const anna = person({ firstName: "Anna", lastName: "Alt", courses: ["Mathe 5a", "Deutsch 5a"] });
 const ben = person({ firstName: "Ben", lastName: "Bode", externalId: "100", className: "6b" });

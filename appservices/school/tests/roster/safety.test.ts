@@ -2,25 +2,11 @@
 
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { RosterImportRefusedError, RosterInvalidError, diffRoster, diffRosterSkipping, formatDiff, guardImport, personKey, refuseUnconfirmed } from "../../src/roster/index.ts";
-import type { CurrentPerson, RosterPerson } from "../../src/roster/index.ts";
+import { RosterImportRefusedError, RosterInvalidError, diffRoster, diffRosterSkipping, formatDiff, guardImport, refuseUnconfirmed } from "../../src/roster/index.ts";
+import type { RosterPerson } from "../../src/roster/index.ts";
+import { current, rosterPerson } from "./people.ts";
 
-function person(over: Partial<RosterPerson> & Pick<RosterPerson, "firstName" | "lastName">): RosterPerson {
-  return { line: 2, externalId: null, role: "student", className: "7a", courses: [], email: null, ...over };
-}
-
-function current(p: RosterPerson, over: Partial<CurrentPerson> = {}): CurrentPerson {
-  return {
-    key: personKey(p),
-    userId: `@${p.firstName.toLowerCase()}.${p.lastName.toLowerCase()}:schule.example`,
-    role: p.role,
-    className: p.className,
-    courses: p.courses,
-    active: true,
-    displayName: `${p.firstName} ${p.lastName}`,
-    ...over,
-  };
-}
+const person = (over: Parameters<typeof rosterPerson>[1]): RosterPerson => rosterPerson("7a", over);
 
 const birgit = person({ firstName: "Birgit", lastName: "Schaefer", role: "admin", className: null });
 const students = Array.from({ length: 9 }, (_, i) => person({ firstName: `Kind${i}`, lastName: "Muster", line: i + 2 }));
