@@ -89,6 +89,32 @@ if [ "${1:-}" = "--with-postgres" ] && [ ! -x /usr/bin/chromium ]; then
   fi
 fi
 
+# restic (Debian package) for `schulhof backup` / `schulhof restore` and the ops tests.
+if [ "${1:-}" = "--with-postgres" ] && ! command -v restic >/dev/null 2>&1; then
+  if [ "$(id -u)" = "0" ] && command -v apt-get >/dev/null 2>&1; then
+    say "installing restic (Debian package, for backup and restore)"
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends restic >/dev/null \
+      || { apt-get update -q >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends restic >/dev/null; }
+  else
+    say "restic is missing: install the Debian package restic (the backup tests need it)"
+    exit 1
+  fi
+fi
+
+# Caddy (Debian package) validates the generated Caddyfile in the ops tests; `schulhof install` uses it as the TLS proxy.
+if [ "${1:-}" = "--with-postgres" ] && ! command -v caddy >/dev/null 2>&1; then
+  if [ "$(id -u)" = "0" ] && command -v apt-get >/dev/null 2>&1; then
+    say "installing caddy (Debian package, the TLS reverse proxy of a school's server)"
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends caddy >/dev/null \
+      || { apt-get update -q >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends caddy >/dev/null; }
+    # Debian's package would serve its default site on port 80; here only the tests run Caddy, so the packaged service is stopped.
+    { command -v systemctl >/dev/null 2>&1 && systemctl disable --now caddy >/dev/null 2>&1; } || service caddy stop >/dev/null 2>&1 || true
+  else
+    say "caddy is missing: install the Debian package caddy (the ops tests validate the generated Caddyfile with it)"
+    exit 1
+  fi
+fi
+
 # livekit-server: one on PATH, else built with `go install` from the pinned tag into .tools/bin.
 if ! command -v livekit-server >/dev/null 2>&1 && [ ! -x .tools/bin/livekit-server ]; then
   if command -v go >/dev/null 2>&1; then
