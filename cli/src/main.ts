@@ -8,6 +8,7 @@ import { generateDistrict, generateFromFile, REPO_ROOT } from "@schulhof/homeser
 import { startHost } from "./host.ts";
 import { importViaApi, schoolApiUrl } from "./roster.ts";
 import { initDemo, up } from "./up.ts";
+import { OPS_COMMANDS, OPS_USAGE, runOps } from "./ops/main.ts";
 
 const USAGE = `Schulhof – Schulserver auf Matrix
 
@@ -21,9 +22,10 @@ const USAGE = `Schulhof – Schulserver auf Matrix
   schulhof video --config DATEI              zentralen Video-Token-Dienst des Bezirks starten (video/video-service.yaml)
   schulhof reindex [school]                  Datenbank eines Appservice aus den Räumen neu aufbauen
   schulhof bench provision                   siehe npm run bench:provision
-`;
+${OPS_USAGE}`;
 
 async function main(argv: string[]): Promise<void> {
+  if (argv[0] !== undefined && OPS_COMMANDS.has(argv[0])) return runOps(argv);
   const { values, positionals } = parseArgs({
     args: argv,
     allowPositionals: true,
