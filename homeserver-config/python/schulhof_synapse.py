@@ -1,4 +1,4 @@
-"""Runs a Synapse process (main or worker) for Schulhof: Synapse itself, with two additions.
+"""Runs a Synapse process (main or worker) for Schulhof: Synapse itself, with four additions.
 
 1. Appservice catch-up (always). Synapse marks an appservice DOWN when a transaction fails, stores
    every later event as a transaction of its own, and a recoverer sends them once the appservice
@@ -21,10 +21,18 @@
    `upload_keys_for_user`), so the first announcement is skipped for every user, as Synapse's own
    `dont_notify_new_devices_for` does for the users it lists. See docs/scaling.md.
 
+4. `gc_min_interval` takes effect, and the garbage collector's cost is logged. Synapse runs Python's
+   collector itself, at most once per interval per generation; it reads the setting into
+   `config.server.gc_seconds` and assigns it to `synapse.metrics.MIN_TIME_BETWEEN_GCS`, a re-export,
+   while the collector reads `synapse.metrics._gc.MIN_TIME_BETWEEN_GCS` (Synapse 1.163: the setting
+   does nothing). Once a minute the launcher logs how many collections of each generation ran and
+   how long they took (logger `schulhof.synapse.gc`, INFO, in homeserver.log). See docs/scaling.md.
+
 The arguments are Synapse's (as for `python -m synapse.app.homeserver`); SCHULHOF_SYNAPSE_APP names
 another entry point (a worker: synapse.app.generic_worker).
 """
 
+import gc
 import ipaddress
 import json
 import logging
@@ -32,6 +40,8 @@ import os
 import runpy
 import socket
 import sys
+import threading
+import time
 
 logger = logging.getLogger("schulhof.synapse")
 
@@ -148,6 +158,59 @@ def install_quiet_new_devices(registration_config_class):
     registration_config_class.read_config = read_config
 
 
+def install_gc_min_interval(server_config_class):
+    """Hands `gc_min_interval` to the module whose collector reads it (see 4. above)."""
+    original = server_config_class.read_config
+
+    def read_config(self, config, *args, **kwargs):
+        original(self, config, *args, **kwargs)
+        if self.gc_seconds:
+            import synapse.metrics._gc as gc_module
+
+            gc_module.MIN_TIME_BETWEEN_GCS = tuple(self.gc_seconds)
+
+    server_config_class.read_config = read_config
+
+
+class GcStats:
+    """Counts collections and their time per generation; `report` gives the totals since the last report."""
+
+    def __init__(self, clock=time.monotonic):
+        self.clock = clock
+        self.started = None
+        self.counts = [0, 0, 0]
+        self.seconds = [0.0, 0.0, 0.0]
+
+    def callback(self, phase, info):
+        if phase == "start":
+            self.started = self.clock()
+        elif self.started is not None:
+            generation = info["generation"]
+            self.counts[generation] += 1
+            self.seconds[generation] += self.clock() - self.started
+            self.started = None
+
+    def report(self):
+        counts, self.counts = self.counts, [0, 0, 0]
+        seconds, self.seconds = self.seconds, [0.0, 0.0, 0.0]
+        return ", ".join(f"gen{g} {counts[g]}x {seconds[g]:.2f} s" for g in range(3))
+
+
+def install_gc_log(interval=60.0):
+    """Logs the collector's cost once per `interval` seconds, from a daemon thread (see 4. above)."""
+    stats = GcStats()
+    gc.callbacks.append(stats.callback)
+    log = logging.getLogger("schulhof.synapse.gc")
+
+    def loop():
+        while True:
+            time.sleep(interval)
+            log.info("garbage collection in the last %d s: %s", interval, stats.report())
+
+    threading.Thread(target=loop, name="schulhof-gc-log", daemon=True).start()
+    return stats
+
+
 def main():
     path = os.environ.get("SCHULHOF_SYNAPSE_HOSTS")
     if path:
@@ -159,6 +222,10 @@ def main():
     from synapse.config.registration import RegistrationConfig
 
     install_quiet_new_devices(RegistrationConfig)
+    from synapse.config.server import ServerConfig
+
+    install_gc_min_interval(ServerConfig)
+    install_gc_log()
     app = os.environ.get("SCHULHOF_SYNAPSE_APP", "synapse.app.homeserver")
     sys.argv = [app] + sys.argv[1:]
     runpy.run_module(app, run_name="__main__", alter_sys=True)

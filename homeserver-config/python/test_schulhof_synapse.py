@@ -236,3 +236,73 @@ class QuietNewDevicesTest(unittest.TestCase):
         config.read_config({"dont_notify_new_devices_for": ["@bot:schule.test"], "schulhof_quiet_new_devices": False})
         self.assertIn("@bot:schule.test", config.dont_notify_new_devices_for)
         self.assertNotIn("@anna:schule.test", config.dont_notify_new_devices_for)
+
+
+class GcMinIntervalTest(unittest.TestCase):
+    """`gc_min_interval` reaches the module whose collector reads it."""
+
+    def setUp(self):
+        import synapse.metrics._gc as gc_module
+
+        self.gc_module = gc_module
+        self.saved = gc_module.MIN_TIME_BETWEEN_GCS
+        self.addCleanup(setattr, gc_module, "MIN_TIME_BETWEEN_GCS", self.saved)
+
+    def test_synapse_alone_leaves_the_collector_at_its_defaults(self):
+        import synapse.metrics
+
+        saved = synapse.metrics.MIN_TIME_BETWEEN_GCS
+        self.addCleanup(setattr, synapse.metrics, "MIN_TIME_BETWEEN_GCS", saved)
+        # What synapse.app.homeserver does with `gc_min_interval`.
+        synapse.metrics.MIN_TIME_BETWEEN_GCS = (1.0, 10.0, 600.0)
+        self.assertEqual(self.gc_module.MIN_TIME_BETWEEN_GCS, self.saved)
+
+    def test_the_setting_reaches_the_collector(self):
+        from synapse.config.server import ServerConfig
+
+        class Config:
+            parse_duration = staticmethod(ServerConfig.parse_duration)
+            read_gc_intervals = ServerConfig.read_gc_intervals
+
+            def read_config(self, config, **kwargs):
+                self.gc_seconds = self.read_gc_intervals(config.get("gc_min_interval"))
+
+        schulhof_synapse.install_gc_min_interval(Config)
+        Config().read_config({"gc_min_interval": ["1s", "10s", "10m"]})
+        self.assertEqual(self.gc_module.MIN_TIME_BETWEEN_GCS, (1.0, 10.0, 600.0))
+
+    def test_nothing_changes_without_the_setting(self):
+        class Config:
+            def read_config(self, config, **kwargs):
+                self.gc_seconds = None
+
+        schulhof_synapse.install_gc_min_interval(Config)
+        Config().read_config({})
+        self.assertEqual(self.gc_module.MIN_TIME_BETWEEN_GCS, self.saved)
+
+    def test_the_collector_reads_its_module_global(self):
+        # The collector looks the intervals up when it runs, so setting the module's name is enough.
+        import inspect
+
+        self.assertIn("MIN_TIME_BETWEEN_GCS[i]", inspect.getsource(self.gc_module.install_gc_manager))
+
+
+class GcStatsTest(unittest.TestCase):
+    def test_counts_and_times_each_generation_then_starts_again(self):
+        now = [100.0]
+        stats = schulhof_synapse.GcStats(clock=lambda: now[0])
+        for generation, seconds in ((0, 0.01), (0, 0.02), (2, 1.5)):
+            stats.callback("start", {"generation": generation})
+            now[0] += seconds
+            stats.callback("stop", {"generation": generation})
+        self.assertEqual(stats.report(), "gen0 2x 0.03 s, gen1 0x 0.00 s, gen2 1x 1.50 s")
+        self.assertEqual(stats.report(), "gen0 0x 0.00 s, gen1 0x 0.00 s, gen2 0x 0.00 s")
+
+    def test_real_collections_are_counted(self):
+        import gc
+
+        stats = schulhof_synapse.GcStats()
+        gc.callbacks.append(stats.callback)
+        self.addCleanup(gc.callbacks.remove, stats.callback)
+        gc.collect(1)
+        self.assertTrue(stats.report().startswith("gen0 0x 0.00 s, gen1 1x"))
