@@ -9,6 +9,7 @@ import { join, resolve } from "node:path";
 import { parseDocument } from "yaml";
 import { REPO_ROOT, synapsePython, type SchoolFile } from "@schulhof/homeserver-config";
 import { atData, loadOpsSchool, opsError, type OpsSchool } from "./config.ts";
+import { databaseState, ensureDatabase, ensureRole, targetOfUrl, type DbTarget } from "./pgadmin.ts";
 import { must, pgTool, run } from "./run.ts";
 
 /** The folder in the data folder where the dumps are written before restic reads them (removed afterwards). */
@@ -257,39 +258,17 @@ export function moveDatabases(text: string, host: string | undefined, port: numb
   return doc.toString();
 }
 
-const ident = (s: string): string => `"${s.replace(/"/g, '""')}"`;
-const literal = (s: string): string => `'${s.replace(/'/g, "''")}'`;
-
-/** Runs SQL as a PostgreSQL superuser on the school's server; answers psql's unaligned output. */
-async function adminSql(opts: RestoreOptions, host: string, port: number, sql: string, db = "postgres"): Promise<string> {
-  const what = { de: "PostgreSQL-Verwaltung (Rollen, Datenbanken)", en: "PostgreSQL administration (roles, databases)" };
-  const args = ["-v", "ON_ERROR_STOP=1", "-X", "-A", "-t", "-c", sql];
-  if (opts.pgAdminUrl !== undefined) {
-    const u = new URL(opts.pgAdminUrl);
-    u.pathname = `/${db}`;
-    return (await must(what, pgTool("psql"), [...args, u.toString()])).stdout;
-  }
-  if (process.getuid?.() === 0) return (await must(what, "runuser", ["-u", "postgres", "--", pgTool("psql"), "-p", String(port), ...args, db])).stdout;
-  return (await must(what, pgTool("psql"), ["-h", host, "-p", String(port), ...args, db])).stdout;
-}
-
 /** Creates the role (if missing) and the empty database; refuses a database that has tables (never restore over one). */
-async function freshDatabase(opts: RestoreOptions, t: { host: string; port: number; user: string; password?: string; database: string; synapse: boolean }, file: string): Promise<void> {
-  const role = (await adminSql(opts, t.host, t.port, `SELECT 1 FROM pg_roles WHERE rolname = ${literal(t.user)}`)).trim();
-  if (role !== "1") await adminSql(opts, t.host, t.port, `CREATE ROLE ${ident(t.user)} LOGIN${t.password === undefined ? "" : ` PASSWORD ${literal(t.password)}`}`);
-  const exists = (await adminSql(opts, t.host, t.port, `SELECT 1 FROM pg_database WHERE datname = ${literal(t.database)}`)).trim() === "1";
-  if (exists) {
-    const tables = (await adminSql(opts, t.host, t.port, "SELECT count(*) FROM pg_tables WHERE schemaname NOT IN ('pg_catalog', 'information_schema')", t.database)).trim();
-    if (tables !== "0")
-      throw opsError(
-        "SCHULHOF_RESTORE_DB_EXISTS",
-        `${file}: die Datenbank ${t.database} auf ${t.host}:${t.port} enthält schon Tabellen; ein Backup wird nie über eine bestehende Datenbank gespielt`,
-        `${file}: database ${t.database} on ${t.host}:${t.port} already has tables; a backup is never restored over an existing database`,
-      );
-  } else {
-    // Synapse needs C collation; the appservices' database gets the same.
-    await adminSql(opts, t.host, t.port, `CREATE DATABASE ${ident(t.database)} OWNER ${ident(t.user)} ENCODING 'UTF8' LC_COLLATE 'C' LC_CTYPE 'C' TEMPLATE template0`);
-  }
+async function freshDatabase(opts: RestoreOptions, t: DbTarget, file: string, key: string): Promise<void> {
+  await ensureRole(opts, t);
+  const state = await databaseState(opts, t);
+  if (state.exists && state.tables > 0)
+    throw opsError(
+      "SCHULHOF_RESTORE_DB_EXISTS",
+      `${file}: ${key}: die Datenbank ${t.database} auf ${t.host}:${t.port} enthält schon Tabellen; ein Backup wird nie über eine bestehende Datenbank gespielt`,
+      `${file}: ${key}: database ${t.database} on ${t.host}:${t.port} already has tables; a backup is never restored over an existing database`,
+    );
+  await ensureDatabase(opts, t, file, key);
 }
 
 export interface RestoreResult {
@@ -323,7 +302,7 @@ export async function restoreSchool(dataDirIn: string, opts: RestoreOptions): Pr
   const hs = ops.school.homeserver.database;
   if (manifest.synapse.kind === "postgres") {
     if (hs.kind !== "postgres") throw opsError("SCHULHOF_RESTORE_KIND", `${schoolFile}: homeserver.database: das Backup ist von PostgreSQL`, `${schoolFile}: homeserver.database: the backup is of PostgreSQL`);
-    await freshDatabase(opts, { ...hs, synapse: true }, schoolFile);
+    await freshDatabase(opts, hs, schoolFile, "homeserver.database");
     await must({ de: "Zurückspielen der Synapse-Datenbank", en: "Restoring Synapse's database" }, pgTool("pg_restore"), ["--no-owner", "--no-privileges", "--exit-on-error", "-d", hs.database, join(dumps, manifest.synapse.file)], {
       env: { ...process.env, PGHOST: hs.host, PGPORT: String(hs.port), PGUSER: hs.user, ...(hs.password === undefined ? {} : { PGPASSWORD: hs.password }) },
     });
@@ -334,9 +313,7 @@ export async function restoreSchool(dataDirIn: string, opts: RestoreOptions): Pr
   }
   if (manifest.appservices.kind === "postgres") {
     if (ops.school.database.kind !== "postgres") throw opsError("SCHULHOF_RESTORE_KIND", `${schoolFile}: database: das Backup ist von PostgreSQL`, `${schoolFile}: database: the backup is of PostgreSQL`);
-    const u = new URL(ops.school.database.url);
-    const target = { host: u.hostname, port: Number(u.port || 5432), user: decodeURIComponent(u.username || "postgres"), database: decodeURIComponent(u.pathname.slice(1)), synapse: false, ...(u.password === "" ? {} : { password: decodeURIComponent(u.password) }) };
-    await freshDatabase(opts, target, schoolFile);
+    await freshDatabase(opts, targetOfUrl(ops.school.database.url), schoolFile, "database.url");
     await must({ de: "Zurückspielen der Appservice-Datenbank", en: "Restoring the appservices' database" }, pgTool("pg_restore"), ["--no-owner", "--no-privileges", "--exit-on-error", "-d", ops.school.database.url, join(dumps, manifest.appservices.file)]);
     log("  Appservice-Datenbank zurückgespielt");
   }

@@ -2,17 +2,21 @@
 // them their arguments before its own option parsing.
 import { join, resolve } from "node:path";
 import { parseArgs } from "node:util";
-import { REPO_ROOT } from "@schulhof/homeserver-config";
+import { ensureSystemAdmin, generateFromFile, REPO_ROOT } from "@schulhof/homeserver-config";
 import { backupSchool, restoreSchool } from "./backup.ts";
 import { opsError } from "./config.ts";
+import { install } from "./install.ts";
 
 export const OPS_USAGE = `  schulhof backup [--data DIR] [--repo REPO] [--password-file F]
                                              Datenbanken, Medien, Mail-Warteschlangen, secrets.json und Konfiguration sichern (restic)
   schulhof restore --repo REPO --password-file F [--data DIR] [--snapshot ID] [--db-host H] [--db-port P] [--pg-admin URL]
                                              Schule aus einem Backup in einen leeren Ordner und frische Datenbanken zurückspielen
+  schulhof install [--data DIR] [--dry-run] [--root DIR] [--pg-admin URL] [--local-certs]
+                                             Server einrichten (Debian 12, root): Pakete, Datenbanken, systemd, Caddy (TLS), DNS, Firewall
+  schulhof ensure-admin [--data DIR]         wartet auf Synapse und legt das Dienstkonto @schulhof-system an (vor dem Start der Appservices)
 `;
 
-export const OPS_COMMANDS = new Set(["backup", "restore"]);
+export const OPS_COMMANDS = new Set(["backup", "restore", "install", "ensure-admin"]);
 
 export async function runOps(argv: string[]): Promise<void> {
   const { values, positionals } = parseArgs({
@@ -27,6 +31,9 @@ export async function runOps(argv: string[]): Promise<void> {
       "db-host": { type: "string" },
       "db-port": { type: "string" },
       "pg-admin": { type: "string" },
+      "dry-run": { type: "boolean", default: false },
+      root: { type: "string" },
+      "local-certs": { type: "boolean", default: false },
     },
   });
   const dataDir = resolve(values.data);
@@ -55,6 +62,30 @@ export async function runOps(argv: string[]): Promise<void> {
       });
       return;
     }
+    case "ensure-admin": {
+      // The appservices' unit runs this first: they need the server-admin account's token, made once Synapse answers.
+      const gen = generateFromFile(dataDir);
+      const hs = gen.school.homeserver;
+      const url = `http://${hs.bind === "0.0.0.0" ? "127.0.0.1" : hs.bind}:${gen.workers === null ? hs.port : gen.workers.mainPort}`;
+      const deadline = Date.now() + 180_000;
+      for (;;) {
+        const up = await fetch(`${url}/_matrix/client/versions`).then((r) => r.ok, () => false);
+        if (up) break;
+        if (Date.now() > deadline) throw opsError("SCHULHOF_SYNAPSE_DOWN", `Synapse antwortet nicht unter ${url}`, `Synapse does not answer at ${url}`);
+        await new Promise((r) => setTimeout(r, 1000));
+      }
+      await ensureSystemAdmin(gen, url);
+      return;
+    }
+    case "install":
+      await install({
+        dataDir,
+        dryRun: values["dry-run"],
+        localCerts: values["local-certs"],
+        ...(values.root === undefined ? {} : { root: resolve(values.root) }),
+        ...(values["pg-admin"] === undefined ? {} : { pgAdminUrl: values["pg-admin"] }),
+      });
+      return;
     default:
       throw new Error(`unknown command ${cmd ?? ""}`);
   }
