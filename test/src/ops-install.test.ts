@@ -239,6 +239,36 @@ describe("schulhof install and the production files", { concurrency: false }, ()
     const todo = await get(httpsPort, "schule-ops.test", "/_schulhof/homework/v1/todo", caPem);
     assert.equal(todo.status, 401);
     assert.match(todo.body, /M_MISSING_TOKEN|M_UNKNOWN_TOKEN|token/i);
+
+    // schulhof status: processes, the certificate Caddy shows, queues, no backup yet, disk space.
+    type Line = { section: string; what: string; ok: boolean; detail: string };
+    const status = (): { code: number; lines: Line[] } => {
+      const r = schulhof(["status", "--data", data, "--https-port", String(httpsPort), "--json"]);
+      return { code: r.status, lines: JSON.parse(r.stdout) as Line[] };
+    };
+    const s1 = status();
+    const line = (lines: Line[], what: string): Line => {
+      const l = lines.find((x) => x.what === what);
+      assert.ok(l !== undefined, `status line ${what}: ${JSON.stringify(lines)}`);
+      return l;
+    };
+    assert.ok(line(s1.lines, "Synapse").ok);
+    for (const id of ["school", "homework", "calendar", "mail"]) {
+      assert.ok(line(s1.lines, `Appservice ${id}`).ok, id);
+      assert.match(line(s1.lines, id).detail, /^Eingang \d+, Ausgang \d+$/);
+    }
+    assert.match(line(s1.lines, "Mail").detail, /^ankommend 0, ausgehend 0/);
+    // Caddy's local CA gives certificates for a few hours: shown, and flagged (less than 14 days).
+    assert.match(line(s1.lines, "schule-ops.test").detail, /gültig bis .* \(noch 0\.\d Tage\)/);
+    assert.equal(line(s1.lines, "letztes Backup").ok, false);
+    assert.match(line(s1.lines, data).detail, /GB frei/);
+    assert.equal(s1.code, 1, "something needs attention");
+    // A backup with the installed configuration; then status shows it.
+    const b = schulhof(["backup", "--data", data]);
+    assert.equal(b.status, 0, b.stderr);
+    const s2 = status();
+    assert.ok(line(s2.lines, "letztes Backup").ok, line(s2.lines, "letztes Backup").detail);
+    assert.match(line(s2.lines, "letztes Backup").detail, /Snapshot [0-9a-f]{8}/);
   });
 
   it("with Synapse workers, Caddy sends every request where Schulhof's router would", async () => {

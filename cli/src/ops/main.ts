@@ -6,6 +6,7 @@ import { ensureSystemAdmin, generateFromFile, REPO_ROOT } from "@schulhof/homese
 import { backupSchool, restoreSchool } from "./backup.ts";
 import { opsError } from "./config.ts";
 import { install } from "./install.ts";
+import { schoolStatus, statusText } from "./status.ts";
 
 export const OPS_USAGE = `  schulhof backup [--data DIR] [--repo REPO] [--password-file F]
                                              Datenbanken, Medien, Mail-Warteschlangen, secrets.json und Konfiguration sichern (restic)
@@ -13,10 +14,11 @@ export const OPS_USAGE = `  schulhof backup [--data DIR] [--repo REPO] [--passwo
                                              Schule aus einem Backup in einen leeren Ordner und frische Datenbanken zurückspielen
   schulhof install [--data DIR] [--dry-run] [--root DIR] [--pg-admin URL] [--local-certs]
                                              Server einrichten (Debian 12, root): Pakete, Datenbanken, systemd, Caddy (TLS), DNS, Firewall
+  schulhof status [--data DIR] [--json]      Prozesse, Zertifikate, Warteschlangen, letztes Backup, Speicherplatz (Code 1: etwas braucht Aufmerksamkeit)
   schulhof ensure-admin [--data DIR]         wartet auf Synapse und legt das Dienstkonto @schulhof-system an (vor dem Start der Appservices)
 `;
 
-export const OPS_COMMANDS = new Set(["backup", "restore", "install", "ensure-admin"]);
+export const OPS_COMMANDS = new Set(["backup", "restore", "install", "ensure-admin", "status"]);
 
 export async function runOps(argv: string[]): Promise<void> {
   const { values, positionals } = parseArgs({
@@ -34,6 +36,8 @@ export async function runOps(argv: string[]): Promise<void> {
       "dry-run": { type: "boolean", default: false },
       root: { type: "string" },
       "local-certs": { type: "boolean", default: false },
+      json: { type: "boolean", default: false },
+      "https-port": { type: "string" },
     },
   });
   const dataDir = resolve(values.data);
@@ -75,6 +79,12 @@ export async function runOps(argv: string[]): Promise<void> {
         await new Promise((r) => setTimeout(r, 1000));
       }
       await ensureSystemAdmin(gen, url);
+      return;
+    }
+    case "status": {
+      const lines = await schoolStatus(dataDir, values["https-port"] === undefined ? {} : { httpsPort: Number(values["https-port"]) });
+      process.stdout.write(values.json ? JSON.stringify(lines, null, 2) + "\n" : statusText(lines));
+      if (lines.some((l) => !l.ok)) process.exitCode = 1;
       return;
     }
     case "install":
