@@ -42,6 +42,14 @@ export const ServerSchema = z.object({
   install_dir: z.string().default("/opt/schulhof"),
   /** Where ACME's account mails go (Let's Encrypt's expiry warnings). */
   acme_email: z.email().optional(),
+  /** Video on this server (a district usually runs it centrally, docs/video.md): the files `schulhof district` wrote. */
+  video: z
+    .object({
+      livekit_config: z.string().optional(),
+      token_service_config: z.string().optional(),
+      livekit_binary: z.string().default("/usr/local/bin/livekit-server"),
+    })
+    .optional(),
 });
 export type ServerConfig = z.infer<typeof ServerSchema>;
 

@@ -6,7 +6,7 @@ import { spawnSync } from "node:child_process";
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { generateFromFile, type GeneratedSchool } from "@schulhof/homeserver-config";
-import { loadOpsSchool, opsError, type OpsSchool } from "./config.ts";
+import { atData, loadOpsSchool, opsError, type OpsSchool } from "./config.ts";
 import { ensureDatabase, ensureRole, targetOfUrl, type PgAdmin } from "./pgadmin.ts";
 import { caddyfile, dnsRecords, firewallPorts, serverPaths, systemdUnits, type GeneratedFile, type VideoUnits } from "./production.ts";
 import { must, run } from "./run.ts";
@@ -71,6 +71,17 @@ export function productionFiles(gen: GeneratedSchool, ops: OpsSchool, opts: { lo
     { path: join(ops.dataDir, "dns-records.txt"), content: dnsRecords(gen, ops), mode: 0o644 },
     { path: join(ops.dataDir, "firewall.txt"), content: firewall, mode: 0o644 },
   ];
+}
+
+/** The video units this server runs, from `server.video` of school.yaml (paths relative to the data folder). */
+export function videoOf(ops: OpsSchool): VideoUnits {
+  const v = ops.server.video;
+  if (v === undefined) return {};
+  return {
+    livekitBinary: v.livekit_binary,
+    ...(v.livekit_config === undefined ? {} : { livekitConfig: atData(ops.dataDir, v.livekit_config) }),
+    ...(v.token_service_config === undefined ? {} : { tokenServiceConfig: atData(ops.dataDir, v.token_service_config) }),
+  };
 }
 
 function steps(ops: OpsSchool, opts: InstallOptions): Step[] {
@@ -170,7 +181,7 @@ function steps(ops: OpsSchool, opts: InstallOptions): Step[] {
     async run() {
       const g = gen ?? generateFromFile(ops.dataDir);
       const lines: string[] = [];
-      for (const f of productionFiles(g, ops, opts)) {
+      for (const f of productionFiles(g, ops, { ...opts, video: opts.video ?? videoOf(ops) })) {
         // The data folder's files go into the data folder itself; system files below --root.
         const r = writeIfChanged(f.path.startsWith(ops.dataDir) ? "" : root, f);
         lines.push(`${r}: ${f.path.startsWith(ops.dataDir) ? f.path : join(root, f.path)}`);
@@ -243,7 +254,7 @@ export async function install(opts: InstallOptions): Promise<{ seconds: number; 
   log(`DNS-Einträge (auch in ${join(ops.dataDir, "dns-records.txt")}):`);
   log(dnsRecords(gen, ops));
   log(`Firewall: diese Ports öffnen (auch in ${join(ops.dataDir, "firewall.txt")}):`);
-  for (const f of firewallPorts(gen, opts.video)) log(`  ${f.port}/${f.proto}  ${f.why.de}`);
+  for (const f of firewallPorts(gen, opts.video ?? videoOf(ops))) log(`  ${f.port}/${f.proto}  ${f.why.de}`);
   log(`Installation fertig in ${seconds.toFixed(1)} s. (Install finished in ${seconds.toFixed(1)} s.)`);
   return { seconds, outcomes };
 }

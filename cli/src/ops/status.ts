@@ -6,6 +6,7 @@ import { connect } from "node:tls";
 import { generateFromFile, webPublicUrl, type GeneratedSchool } from "@schulhof/homeserver-config";
 import { LAST_BACKUP_FILE } from "./backup.ts";
 import { loadOpsSchool } from "./config.ts";
+import { videoOf } from "./install.ts";
 import { systemdUnits } from "./production.ts";
 import { pgTool, run } from "./run.ts";
 
@@ -66,7 +67,7 @@ async function processes(gen: GeneratedSchool): Promise<StatusLine[]> {
 
 async function systemdState(gen: GeneratedSchool, ops: ReturnType<typeof loadOpsSchool>): Promise<StatusLine[]> {
   if (!existsSync("/run/systemd/system")) return [{ section: "Prozesse", what: "systemd", ok: true, detail: "kein systemd als PID 1: Unit-Zustände nicht abgefragt" }];
-  const units = systemdUnits(gen, ops)
+  const units = systemdUnits(gen, ops, videoOf(ops))
     .map((f) => f.path.split("/").pop() ?? "")
     .filter((u) => u.endsWith(".service") && !u.includes("@") && u !== "schulhof-backup.service");
   for (const w of gen.workers?.workers ?? []) units.push(`schulhof-synapse-worker@${w.name}.service`);
