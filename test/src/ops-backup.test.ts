@@ -103,6 +103,7 @@ describe("schulhof backup and restore", { concurrency: false }, () => {
   const timings: Record<string, number> = {};
   let outsideKey = "";
   let backedUp = false;
+  let restored_ = false;
 
   const person = (lp: string): Person => {
     const p = people.get(lp);
@@ -309,5 +310,32 @@ describe("schulhof backup and restore", { concurrency: false }, () => {
     assert.equal(readdirSync(join(work, "relay")).length, 1, "the queued mail was sent once");
     assert.equal((await pgQuery(appsUrl(pgB as TestPostgres), "homework", "SELECT 1 FROM submissions")).length, 1, "one submission, not two");
     process.stderr.write(`ops-backup: first backup ${timings.firstBackup?.toFixed(1)} s, second ${timings.secondBackup?.toFixed(1)} s, restore ${timings.restore?.toFixed(1)} s\n`);
+    restored_ = true;
+  });
+
+  it("restore --in-place (an upgrade's way back) returns the school to a snapshot and keeps the state it replaced", async () => {
+    assert.ok(restored_, "the restore before this test failed");
+    const student = person("lena.koehler");
+    await stopProcess(host);
+    host = null;
+    schulhof(["backup", "--data", dataB]);
+    const snap = (JSON.parse(readFileSync(join(dataB, "backup-last.json"), "utf8")) as { snapshotId: string }).snapshotId;
+    await call(base, student.token, "PUT", `/_matrix/client/v3/rooms/${encodeURIComponent(course)}/send/m.room.message/b4`, { msgtype: "m.text", body: "Nach dem Rücksetzpunkt" });
+    await synapse?.stop();
+    synapse = null;
+    const back = schulhof(["restore", "--in-place", "--snapshot", snap, "--data", dataB, "--pg-admin", pgB?.url ?? ""]);
+    timings.inPlace = back.seconds;
+    const aside = readdirSync(work).filter((f) => f.startsWith("school-b.old-"));
+    assert.equal(aside.length, 1, "the replaced data folder is kept");
+    const dbs = (await pgQuery<{ datname: string }>(pgB?.url ?? "", null, "SELECT datname FROM pg_database WHERE datname LIKE '%\\_old\\_%' ORDER BY datname")).map((r) => r.datname);
+    assert.equal(dbs.length, 2, `the replaced databases are kept: ${dbs.join(", ")}`);
+    assert.ok(existsSync(passwordFile));
+    synapse = await runSynapse(generateFromFile(dataB));
+    base = synapse.url;
+    const token = await login(base, student.localpart, student.password);
+    const bodies = (await messages(base, token, course)).map((m) => String(m.content.body));
+    assert.ok(bodies.includes("Nach dem ersten Backup"));
+    assert.ok(!bodies.includes("Nach dem Rücksetzpunkt"), "the school is at the snapshot");
+    process.stderr.write(`ops-backup: restore --in-place ${timings.inPlace?.toFixed(1)} s\n`);
   });
 });

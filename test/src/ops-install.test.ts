@@ -157,6 +157,21 @@ describe("schulhof install and the production files", { concurrency: false }, ()
     assert.match(again.stdout, /PostgreSQL: Rollen und Datenbanken anlegen, die fehlen.*\n(?: {6}→.*\n)* {6}unverändert/);
   });
 
+  it("upgrade --dry-run prints the steps and its way back and changes nothing; a real upgrade needs systemd as PID 1", () => {
+    const head = spawnSync("git", ["-C", REPO_ROOT, "rev-parse", "HEAD"], { encoding: "utf8" }).stdout;
+    const dry = schulhof(["upgrade", "--data", data, "--to", "HEAD", "--dry-run"]);
+    assert.equal(dry.status, 0, dry.stderr);
+    for (const want of [/systemctl stop schulhof\.target/, /Backup vor dem Upgrade/, /checkout --detach HEAD/, /bootstrap\.sh/, /migrieren ihre Datenbanken/, /Bei einem Fehler zurück: git checkout [0-9a-f]{12}/]) assert.match(dry.stdout, want);
+    assert.equal(spawnSync("git", ["-C", REPO_ROOT, "rev-parse", "HEAD"], { encoding: "utf8" }).stdout, head);
+    assert.equal(existsSync(join(work, "backups")), false, "no backup made");
+    if (!existsSync("/run/systemd/system") && process.getuid?.() === 0) {
+      const real = schulhof(["upgrade", "--data", data, "--to", "HEAD"]);
+      assert.equal(real.status, 1);
+      assert.match(real.stderr, /braucht systemd als PID 1/);
+      assert.equal(existsSync(join(work, "backups")), false, "refused before the backup");
+    }
+  });
+
   it("the units pass systemd-analyze verify and its offline security review", () => {
     const dir = join(root, "etc", "systemd", "system");
     const files = readdirSync(dir).map((f) => join(dir, f));

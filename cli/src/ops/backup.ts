@@ -4,12 +4,12 @@
 // configuration, secrets.json, Synapse's signing key and local media, the mail bridge's files. The mail queues and the
 // appservices' intake and outbox live in the appservices' database and come with its dump. See docs/install.md.
 import { randomBytes } from "node:crypto";
-import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
+import { chmodSync, copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { parseDocument } from "yaml";
 import { REPO_ROOT, synapsePython, type SchoolFile } from "@schulhof/homeserver-config";
 import { atData, loadOpsSchool, opsError, type OpsSchool } from "./config.ts";
-import { databaseState, ensureDatabase, ensureRole, targetOfUrl, type DbTarget } from "./pgadmin.ts";
+import { adminSql, databaseState, ensureDatabase, ensureRole, ident, targetOfUrl, type DbTarget } from "./pgadmin.ts";
 import { must, pgTool, run } from "./run.ts";
 
 /** The folder in the data folder where the dumps are written before restic reads them (removed afterwards). */
@@ -323,4 +323,43 @@ export async function restoreSchool(dataDirIn: string, opts: RestoreOptions): Pr
   log(`Schule ${manifest.school_id} (${manifest.server_name}, Backup vom ${manifest.made_at}) zurückgespielt in ${seconds.toFixed(1)} s.`);
   log("Jetzt die Dienste starten (systemctl start schulhof.target, oder schulhof up --no-demo).");
   return { manifest, snapshot, seconds };
+}
+
+/**
+ * Brings the school in `dataDir` back to a snapshot on the same server (an upgrade's way back): its databases are
+ * renamed aside (`<name>_old_<time>`), its data folder moved aside (`<folder>.old-<time>`), then the snapshot is
+ * restored as by `restoreSchool`. Nothing is deleted. The services must be stopped (a renamed database has no
+ * connections).
+ */
+export async function restoreInPlace(dataDirIn: string, opts: { snapshot: string; pgAdminUrl?: string; log?: (line: string) => void }): Promise<RestoreResult & { asideDir: string; asideDatabases: string[] }> {
+  const dataDir = resolve(dataDirIn);
+  const ops = loadOpsSchool(dataDir);
+  const { repository, passwordFile } = resticEnv(ops, {});
+  const stamp = new Date().toISOString().replace(/\D/g, "").slice(0, 14);
+  const admin = opts.pgAdminUrl === undefined ? {} : { pgAdminUrl: opts.pgAdminUrl };
+  const aside: string[] = [];
+  const targets: DbTarget[] = [];
+  const hs = ops.school.homeserver.database;
+  if (hs.kind === "postgres") targets.push(hs);
+  if (ops.school.database.kind === "postgres") targets.push(targetOfUrl(ops.school.database.url));
+  for (const t of targets) {
+    if (!(await databaseState(admin, t)).exists) continue;
+    const to = `${t.database.slice(0, 40)}_old_${stamp}`;
+    await adminSql(admin, t.host, t.port, `ALTER DATABASE ${ident(t.database)} RENAME TO ${ident(to)}`);
+    aside.push(to);
+  }
+  const asideDir = `${dataDir}.old-${stamp}`;
+  renameSync(dataDir, asideDir);
+  // The password file often lives in the data folder: read it from where it went.
+  const movedPassword = passwordFile.startsWith(dataDir + "/") ? join(asideDir, passwordFile.slice(dataDir.length + 1)) : passwordFile;
+  const result = await restoreSchool(dataDir, {
+    repository,
+    passwordFile: movedPassword,
+    snapshot: opts.snapshot,
+    ...admin,
+    ...(ops.backup.env_file === undefined ? {} : { envFile: atData(asideDir, ops.backup.env_file) }),
+    ...(opts.log === undefined ? {} : { log: opts.log }),
+  });
+  if (movedPassword !== passwordFile) copyFileSync(movedPassword, passwordFile);
+  return { ...result, asideDir, asideDatabases: aside };
 }

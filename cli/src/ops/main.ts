@@ -3,7 +3,8 @@
 import { join, resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { ensureSystemAdmin, generateFromFile, REPO_ROOT } from "@schulhof/homeserver-config";
-import { backupSchool, restoreSchool } from "./backup.ts";
+import { backupSchool, restoreInPlace, restoreSchool } from "./backup.ts";
+import { upgrade } from "./upgrade.ts";
 import { opsError } from "./config.ts";
 import { install } from "./install.ts";
 import { schoolStatus, statusText } from "./status.ts";
@@ -15,10 +16,14 @@ export const OPS_USAGE = `  schulhof backup [--data DIR] [--repo REPO] [--passwo
   schulhof install [--data DIR] [--dry-run] [--root DIR] [--pg-admin URL] [--local-certs]
                                              Server einrichten (Debian 12, root): Pakete, Datenbanken, systemd, Caddy (TLS), DNS, Firewall
   schulhof status [--data DIR] [--json]      Prozesse, Zertifikate, Warteschlangen, letztes Backup, Speicherplatz (Code 1: etwas braucht Aufmerksamkeit)
+  schulhof upgrade [--data DIR] [--to REF] [--dry-run]
+                                             neuere Version: Dienste anhalten, Backup, Code, Migrationen, Prüfung; bei Fehler zurück
+  schulhof restore --in-place --snapshot ID [--data DIR] [--pg-admin URL]
+                                             Schule auf diesem Server auf ein Backup zurücksetzen (alter Stand bleibt daneben liegen)
   schulhof ensure-admin [--data DIR]         wartet auf Synapse und legt das Dienstkonto @schulhof-system an (vor dem Start der Appservices)
 `;
 
-export const OPS_COMMANDS = new Set(["backup", "restore", "install", "ensure-admin", "status"]);
+export const OPS_COMMANDS = new Set(["backup", "restore", "install", "ensure-admin", "status", "upgrade"]);
 
 export async function runOps(argv: string[]): Promise<void> {
   const { values, positionals } = parseArgs({
@@ -38,6 +43,8 @@ export async function runOps(argv: string[]): Promise<void> {
       "local-certs": { type: "boolean", default: false },
       json: { type: "boolean", default: false },
       "https-port": { type: "string" },
+      to: { type: "string" },
+      "in-place": { type: "boolean", default: false },
     },
   });
   const dataDir = resolve(values.data);
@@ -50,6 +57,11 @@ export async function runOps(argv: string[]): Promise<void> {
       });
       return;
     case "restore": {
+      if (values["in-place"]) {
+        if (values.snapshot === undefined) throw opsError("SCHULHOF_RESTORE_USAGE", "schulhof restore --in-place braucht --snapshot", "schulhof restore --in-place needs --snapshot");
+        await restoreInPlace(dataDir, { snapshot: values.snapshot, ...(values["pg-admin"] === undefined ? {} : { pgAdminUrl: values["pg-admin"] }) });
+        return;
+      }
       if (values.repo === undefined || values["password-file"] === undefined)
         throw opsError("SCHULHOF_RESTORE_USAGE", "schulhof restore braucht --repo und --password-file", "schulhof restore needs --repo and --password-file");
       const port = values["db-port"] === undefined ? undefined : Number(values["db-port"]);
@@ -87,6 +99,14 @@ export async function runOps(argv: string[]): Promise<void> {
       if (lines.some((l) => !l.ok)) process.exitCode = 1;
       return;
     }
+    case "upgrade":
+      await upgrade({
+        dataDir,
+        dryRun: values["dry-run"],
+        ...(values.to === undefined ? {} : { to: values.to }),
+        ...(values["pg-admin"] === undefined ? {} : { pgAdminUrl: values["pg-admin"] }),
+      });
+      return;
     case "install":
       await install({
         dataDir,
