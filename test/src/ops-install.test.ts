@@ -10,7 +10,7 @@ import { request as httpsRequest } from "node:https";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
-import { stringify } from "yaml";
+import { parse, stringify } from "yaml";
 import { generateFromFile, REPO_ROOT } from "@schulhof/homeserver-config";
 import { routeOf } from "../../homeserver-config/src/workers.ts";
 import { loadOpsSchool } from "../../cli/src/ops/config.ts";
@@ -291,8 +291,11 @@ describe("schulhof install and the production files", { concurrency: false }, ()
     mkdirSync(wdata, { recursive: true });
     cpSync(join(data, "school.yaml"), join(wdata, "school.yaml"));
     const base = await freePort();
-    const text = readFileSync(join(wdata, "school.yaml"), "utf8").replace("homeserver:\n", `homeserver:\n  workers: { sync: 2, client: 2, event_persisters: 1, base_port: ${base}, redis: { port: ${await freePort()} } }\n`);
-    writeFileSync(join(wdata, "school.yaml"), text);
+    const internalPort = await freePort();
+    const y = parse(readFileSync(join(wdata, "school.yaml"), "utf8")) as { homeserver: Record<string, unknown> };
+    y.homeserver.port = internalPort;
+    y.homeserver.workers = { sync: 2, client: 2, event_persisters: 1, base_port: base, redis: { port: await freePort() } };
+    writeFileSync(join(wdata, "school.yaml"), stringify(y));
     const gen = generateFromFile(wdata);
     const layout = gen.workers;
     assert.ok(layout !== null);
@@ -338,6 +341,12 @@ describe("schulhof install and the production files", { concurrency: false }, ()
       const gotRole = role(got.body);
       assert.equal(gotRole === "main" ? "main" : gotRole, want, `${path}: Caddy sent it to ${got.body}, the router to ${want}`);
     }
+    // The appservices' way in: the school's homeserver port on loopback, plain HTTP, the same routing, the admin API too.
+    const internal = async (path: string): Promise<string> => (await fetch(`http://127.0.0.1:${internalPort}${path}`, { headers: { authorization: "Bearer abc" } })).text();
+    assert.equal(role(await internal("/_matrix/client/v3/sync")), "sync");
+    assert.equal(role(await internal("/_matrix/client/v3/login")), "client");
+    assert.equal(await internal("/_synapse/admin/v1/server_version"), "main");
+    assert.notEqual((await get(httpsPort, "matrix.schule-ops.test", "/_synapse/admin/v1/server_version", caPem)).body, "main", "not from outside");
     // One person's syncs stay on one sync worker; another token may land elsewhere, but always the same.
     const first = (await get(httpsPort, "matrix.schule-ops.test", "/_matrix/client/v3/sync", caPem, { authorization: "Bearer person-1" })).body;
     for (let i = 0; i < 5; i++) assert.equal((await get(httpsPort, "matrix.schule-ops.test", "/_matrix/client/v3/sync", caPem, { authorization: "Bearer person-1" })).body, first);

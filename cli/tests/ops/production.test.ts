@@ -114,6 +114,9 @@ describe("ops: production files", () => {
     assert.match(caddy, /handle @sync \{\n\t\treverse_proxy 127\.0\.0\.1:18103 127\.0\.0\.1:18104 \{\n\t\t\tlb_policy header Authorization/);
     assert.ok(caddy.indexOf("handle @sync") < caddy.indexOf("handle @delayed") && caddy.indexOf("handle @delayed") < caddy.indexOf("handle @client") && caddy.indexOf("handle @client") < caddy.indexOf("handle @synapse"), "routeOf's order");
     assert.ok(packagesFor(ops).includes("redis-server"));
+    // The school's homeserver port on loopback is Caddy's too (the appservices' way in, admin API included).
+    assert.match(caddy, /\nhttp:\/\/127\.0\.0\.1:8008 \{\n\tbind 127\.0\.0\.1\n/);
+    assert.match(caddy, /\thandle \{\n\t\treverse_proxy 127\.0\.0\.1:18100\n\t\}\n\}\n$/);
   });
 
   it("the mail bridge on port 25 gets exactly the capability to bind it", () => {
