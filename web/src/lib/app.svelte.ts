@@ -4,7 +4,7 @@ import { log } from "./log.ts";
 import type { MatrixConnection } from "./matrix/connection.svelte.ts";
 import type * as Connection from "./matrix/connection.svelte.ts";
 import type * as Login from "./matrix/login.ts";
-import { clearSession, loadSession, saveSession } from "./session.ts";
+import { clearSession, forgetDevice, loadDevice, loadSession, rememberDevice, saveSession } from "./session.ts";
 
 /** Where the app is: finding its school, asking for a login, signed in, or unable to start. */
 export type AppPhase = "discovering" | "login" | "signed-in" | "failed";
@@ -69,34 +69,45 @@ function matrixModules(): Promise<MatrixModules> {
 export async function logIn(userName: string, password: string): Promise<void> {
   if (app.config === null) throw new Error("logIn() before discovery");
   const { MatrixConnection, passwordLogin } = await matrixModules();
-  const session = await passwordLogin(app.config.homeserverUrl, userName, password);
+  const session = await passwordLogin(app.config.homeserverUrl, userName, password, loadDevice(app.config.homeserverUrl));
+  forgetDevice();
   saveSession(session);
   app.sessionExpired = false;
   await connect(new MatrixConnection(session));
 }
 
-/** Logs out at the homeserver (best effort), forgets the session and shows the login page. */
+/** Logs out at the homeserver (best effort: it deletes the device), forgets the session and shows the login page. */
 export async function logOut(): Promise<void> {
   const matrix = app.matrix;
   if (matrix !== null) {
     matrix.stop();
     await matrix.client.logout(true).catch((e: unknown) => log.warn("logout at the homeserver failed", e));
   }
-  endSession(false);
+  endSession(false, false);
 }
 
 async function connect(matrix: MatrixConnection): Promise<void> {
   app.matrix = matrix;
   app.phase = "signed-in";
   try {
-    await matrix.start(() => endSession(true));
+    // Several requests may fail with the ended session: only the first ends it.
+    await matrix.start(({ soft }) => {
+      if (app.matrix === matrix) endSession(true, soft);
+    });
   } catch (e) {
     log.error("could not start the Matrix client", e);
   }
 }
 
-function endSession(expired: boolean): void {
-  app.matrix?.stop();
+/**
+ * Ends the session in this browser. When the homeserver ended it softly (`soft_logout`: the token is gone, the device
+ * stays), the device is remembered, so that the next login of the same person takes it again; otherwise nothing is.
+ */
+function endSession(expired: boolean, keepDevice: boolean): void {
+  const matrix = app.matrix;
+  matrix?.stop();
+  if (keepDevice && matrix !== null) rememberDevice({ homeserverUrl: matrix.session.homeserverUrl, userId: matrix.session.userId, deviceId: matrix.session.deviceId });
+  else forgetDevice();
   clearSession();
   app.matrix = null;
   app.sessionExpired = expired;

@@ -28,8 +28,10 @@ export function findDirectRoom(client: MatrixClient, userId: string): Room | nul
   for (const roomId of directMap(client)[userId] ?? []) {
     const room = client.getRoom(roomId);
     if (room === null || room.getMyMembership() !== KnownMembership.Join) continue;
+    // Sliding sync loads only the members who wrote lately: without their member event, the room's counts say
+    // whether the other one is still in (joined or invited).
     const theirs = room.getMember(userId)?.membership;
-    if (theirs === KnownMembership.Join || theirs === KnownMembership.Invite) return room;
+    if (theirs === undefined ? room.getInvitedAndJoinedMemberCount() >= 2 : theirs === KnownMembership.Join || theirs === KnownMembership.Invite) return room;
   }
   return null;
 }

@@ -1,30 +1,27 @@
 // Password login with matrix-js-sdk; turns the homeserver's refusals into ClientErrors with German/English texts.
 import { ConnectionError, createClient, MatrixError } from "matrix-js-sdk";
 import { ClientError } from "../errors.ts";
-import type { StoredSession } from "../session.ts";
+import type { ResumableDevice, StoredSession } from "../session.ts";
+import { loginIdentifier, namesUser } from "./identifiers.ts";
 
 /** The name this client gives the devices it creates (shown in the user's session list). */
 const DEVICE_DISPLAY_NAME = "Schulhof Web";
 
 /**
- * The user identifier for the login: a full Matrix ID (`@lena.koehler:server`) as typed, else the user name without
- * spaces and a stray leading `@` (`lena.koehler`). Lower-cased, as Synapse's user names are.
+ * Logs in with a password; answers the session to keep, or throws a {@link ClientError}. `resume` is a device the
+ * homeserver kept for a softly ended session: when the person logging in is its user, the login takes that device
+ * again instead of creating one (a new device would wake everyone who shares a room with the person).
  */
-export function loginIdentifier(input: string): string {
-  const trimmed = input.trim();
-  if (/^@[^:\s]+:\S+$/.test(trimmed)) return trimmed.toLowerCase();
-  return trimmed.replace(/^@/, "").toLowerCase();
-}
-
-/** Logs in with a password; answers the session to keep, or throws a {@link ClientError}. */
-export async function passwordLogin(homeserverUrl: string, userName: string, password: string): Promise<StoredSession> {
+export async function passwordLogin(homeserverUrl: string, userName: string, password: string, resume: ResumableDevice | null = null): Promise<StoredSession> {
   const client = createClient({ baseUrl: homeserverUrl });
+  const deviceId = resume !== null && resume.homeserverUrl === homeserverUrl && namesUser(userName, resume.userId) ? resume.deviceId : undefined;
   try {
     const response = await client.loginRequest({
       type: "m.login.password",
       identifier: { type: "m.id.user", user: loginIdentifier(userName) },
       password,
       initial_device_display_name: DEVICE_DISPLAY_NAME,
+      ...(deviceId === undefined ? {} : { device_id: deviceId }),
     });
     return { homeserverUrl, userId: response.user_id, deviceId: response.device_id, accessToken: response.access_token };
   } catch (e) {
