@@ -1,8 +1,8 @@
 // How the web client syncs, in a real Chromium against the real Synapse: simplified sliding sync (MSC4186) with exactly
 // the request of web/src/lib/matrix/sliding-lists.ts and never classic /sync or the encryption extensions; rooms,
-// invites, direct chats and messages arrive live; a lost connection shows and heals; a reload and a new start of the
-// browser keep the session (no login, no new device); a soft logout's next login takes the same device; and a
-// homeserver without sliding sync (played by route interception) gets classic /sync with the same chat list.
+// invites, direct chats and messages arrive live; a lost connection (also at start) shows and heals; a reload and a
+// new start of the browser keep the session (no login, no new device); a soft logout's next login takes the same
+// device; and a homeserver without sliding sync (played by route interception) gets classic /sync, same chat list.
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import type { Browser, BrowserContext, Page, Request } from "playwright-core";
@@ -150,6 +150,18 @@ describe("web client: sync", { concurrency: false }, () => {
       await bob.client.sendMessage(roomId, { msgtype: "m.text", body: "Nach der Unterbrechung" } as never);
       await message(page, "Nach der Unterbrechung").waitFor({ timeout: 30_000 });
       await banner.waitFor({ state: "detached", timeout: 30_000 });
+    });
+
+    it("says so when the homeserver cannot be reached at start, and starts once it answers", async () => {
+      await context.route("**/_matrix/client/versions", (route) => route.abort("connectionrefused"));
+      await page.reload();
+      const banner = page.getByRole("status").filter({ hasText: "Verbindung zum Server ist unterbrochen" });
+      await banner.waitFor({ timeout: 30_000 });
+      const before = log.sliding().length;
+      await context.unroute("**/_matrix/client/versions");
+      await message(page, "Nach der Unterbrechung").waitFor({ timeout: 60_000 });
+      await banner.waitFor({ state: "detached", timeout: 30_000 });
+      assert.ok(log.sliding().length > before);
     });
 
     it("keeps the session over a reload and a new start of the browser: no login, no new device", async () => {

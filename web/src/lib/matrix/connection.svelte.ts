@@ -113,7 +113,9 @@ export class MatrixConnection {
     client.on(ClientEvent.AccountData, (event: MatrixEvent) => {
       if (event.getType() === "m.direct") this.queueRefresh();
     });
-    if (await this.serverRefusesSlidingSync()) await this.startClassic();
+    const classic = await this.serverRefusesSlidingSync();
+    if (this.stopped) return;
+    if (classic) await this.startClassic();
     else await this.startSliding();
   }
 
@@ -146,15 +148,26 @@ export class MatrixConnection {
     };
   }
 
-  /** True when `/versions` says outright that the homeserver has no simplified sliding sync (most servers say nothing: the first request tells). */
+  /**
+   * True when `/versions` says outright that the homeserver has no simplified sliding sync (most servers say nothing:
+   * the first request tells). While the homeserver cannot be reached, asks again with growing pauses (the status says
+   * so): the SDK's start would otherwise ask for the push rules again and again without a pause.
+   */
   private async serverRefusesSlidingSync(): Promise<boolean> {
-    try {
-      const versions = await this.client.getVersions();
-      return versions.unstable_features?.[SLIDING_SYNC_FEATURE] === false;
-    } catch (e) {
-      log.warn("could not read the homeserver's versions", e);
-      return false;
+    for (let pause = 1000; !this.stopped; pause = Math.min(pause * 2, 30_000)) {
+      try {
+        const versions = await this.client.getVersions();
+        return versions.unstable_features?.[SLIDING_SYNC_FEATURE] === false;
+      } catch (e) {
+        if (!(e instanceof ConnectionError) && !(e instanceof TypeError)) {
+          log.warn("could not read the homeserver's versions", e);
+          return false;
+        }
+        this.status = "reconnecting";
+        await new Promise((resolve) => setTimeout(resolve, pause));
+      }
     }
+    return false;
   }
 
   private async startSliding(): Promise<void> {
