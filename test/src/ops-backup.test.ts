@@ -1,6 +1,7 @@
 // schulhof backup / schulhof restore against real components: a school on PostgreSQL (Synapse and the appservices) with
-// people, rooms, a message, a file, homework with a submission and a grade, mail in and a queued mail out, backed up
-// twice with restic (incremental, retention), then restored onto a fresh data folder and a fresh PostgreSQL cluster.
+// people, rooms, a message, a file, homework with a submission and a grade, a calendar event and a feed, mail in and a
+// queued mail out, backed up twice with restic (incremental, retention), then restored onto a fresh data folder and a
+// fresh PostgreSQL cluster.
 import assert from "node:assert/strict";
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import { createPublicKey, generateKeyPairSync, randomBytes } from "node:crypto";
@@ -104,6 +105,7 @@ describe("schulhof backup and restore", { concurrency: false }, () => {
   let outsideKey = "";
   let backedUp = false;
   let restored_ = false;
+  let feedPath = "";
 
   const person = (lp: string): Person => {
     const p = people.get(lp);
@@ -203,6 +205,18 @@ describe("schulhof backup and restore", { concurrency: false }, () => {
     await call(base, teacher.token, "PUT", `/_matrix/client/v3/rooms/${encodeURIComponent(subRoom)}/send/${HW}.feedback/f1`, { assignment_id: "a-backup-1", student: student.userId, grade: "2", comment: "Gut gemacht", body: "2" });
     await eventually("grade stored", async () => ((await pgQuery(apps, "homework", "SELECT 1 FROM feedback")).length > 0 ? true : undefined), 60_000, 300);
 
+    // The calendar: a teacher's event in the course calendar, and the student's personal feed (a secret URL).
+    const tomorrow = new Date(Date.now() + 86400_000).toLocaleDateString("de-DE", { timeZone: "Europe/Berlin", day: "2-digit", month: "2-digit", year: "numeric" });
+    await call(base, teacher.token, "PUT", `/_matrix/client/v3/rooms/${encodeURIComponent(course)}/send/m.room.message/t1`, { msgtype: "m.text", body: `!termin ${tomorrow} 10:00-11:00 Wandertag` });
+    await eventually("calendar announcement", async () => ((await messages(base, student.token, course)).some((m) => m.sender === `@kalender:${serverName}` && /Wandertag/.test(String(m.content.body))) ? true : undefined), 60_000, 300);
+    const cal = await apiSession({ userId: student.userId, accessToken: student.token }, `http://127.0.0.1:${ports.cal}/_schulhof/calendar/v1`, base);
+    const feed = (await (await cal("/feeds", { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ label: "Handy" }) })).json()) as { url: string };
+    feedPath = new URL(feed.url).pathname;
+    assert.match(await eventually("event in the feed", async () => {
+      const t = await (await fetch(`http://127.0.0.1:${ports.cal}${feedPath}`)).text();
+      return t.includes("Wandertag") ? t : undefined;
+    }, 30_000, 300), /BEGIN:VCALENDAR/);
+
     // Mail in (DKIM-signed from outside) and the teacher's reply out, which waits in the queue (the relay is down).
     const transport = nodemailer.createTransport({ host: "127.0.0.1", port: ports.smtp, secure: false, ignoreTLS: true, dkim: { domainName: OUTSIDE, keySelector: "s1", privateKey: outsideKey } });
     await transport.sendMail({ from: "Erna Schmidt <erna@outside.test>", to: `juergen.mueller@${serverName}`, subject: "Elternsprechtag", text: "Guten Tag, wann ist der Elternsprechtag?" });
@@ -264,6 +278,8 @@ describe("schulhof backup and restore", { concurrency: false }, () => {
     synapse = await runSynapse(gen);
     base = synapse.url;
     relay = await startDemoOutbox("127.0.0.1", ports.relay, join(work, "relay"));
+    // As the appservices' unit does: ensure-admin first (it also wakes Synapse's appservice scheduler), then the host.
+    schulhof(["ensure-admin", "--data", dataB]);
     host = startHostProcess(dataB);
     for (const p of [ports.school, ports.hw, ports.cal, ports.mail]) await waitForHttp(`http://127.0.0.1:${p}/health`, 60_000, "appservice");
 
@@ -286,6 +302,10 @@ describe("schulhof backup and restore", { concurrency: false }, () => {
     const item = todo.items.find((i) => i.assignment_id === "a-backup-1");
     assert.equal(item?.status, "submitted");
     assert.equal(item?.feedback?.grade, "2");
+    // The calendar event in the student's feed, at the same secret address.
+    const ics = await fetch(`http://127.0.0.1:${ports.cal}${feedPath}`);
+    assert.equal(ics.status, 200);
+    assert.match(await ics.text(), /^SUMMARY:\[Mathematik 7a\] Wandertag\r$/m);
     // The mail conversation.
     assert.ok((await messages(base, teacher.token, mailRoom)).some((m) => String(m.content.body).includes("Elternsprechtag")), "the mail is in its room");
 

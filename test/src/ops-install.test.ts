@@ -16,7 +16,7 @@ import { routeOf } from "../../homeserver-config/src/workers.ts";
 import { loadOpsSchool } from "../../cli/src/ops/config.ts";
 import { caddyfile } from "../../cli/src/ops/production.ts";
 import { pgQuery } from "./harness/pg.ts";
-import { freePort, waitForHttp } from "./harness/ports.ts";
+import { freePort, freePortRange, waitForHttp } from "./harness/ports.ts";
 import { startPostgres, type TestPostgres } from "./harness/postgres.ts";
 import { eventually } from "./harness/users.ts";
 
@@ -290,7 +290,8 @@ describe("schulhof install and the production files", { concurrency: false }, ()
     const wdata = join(work, "workers-school");
     mkdirSync(wdata, { recursive: true });
     cpSync(join(data, "school.yaml"), join(wdata, "school.yaml"));
-    const base = await freePort();
+    // Main's two listeners and five workers on consecutive ports.
+    const base = await freePortRange(7);
     const internalPort = await freePort();
     const y = parse(readFileSync(join(wdata, "school.yaml"), "utf8")) as { homeserver: Record<string, unknown> };
     y.homeserver.port = internalPort;

@@ -122,6 +122,32 @@ function pgEnvOf(db: Extract<SchoolFile["homeserver"]["database"], { kind: "post
   return { ...process.env, PGHOST: db.host, PGPORT: String(db.port), PGUSER: db.user, PGDATABASE: db.database, ...(db.password === undefined ? {} : { PGPASSWORD: db.password }) };
 }
 
+/**
+ * Waits (up to 30 s) until Synapse has handed every stored event to its appservice scheduler, so that an event the
+ * stopped appservices have not received is in the dump as a pending transaction. Synapse looks at its appservice
+ * stream only when a new event arrives: an event it had not looked at yet would reach the appservices of a restored
+ * school only with the next event. Skipped when Synapse is not running (nothing moves then).
+ */
+async function waitForAppserviceStream(ops: OpsSchool, env: NodeJS.ProcessEnv, log: (l: string) => void): Promise<void> {
+  const hs = ops.school.homeserver;
+  const url = `http://${hs.bind === "0.0.0.0" ? "127.0.0.1" : hs.bind}:${hs.workers === undefined ? hs.port : hs.workers.base_port}/_matrix/client/versions`;
+  if (!(await fetch(url, { signal: AbortSignal.timeout(3000) }).then((r) => r.ok, () => false))) return;
+  const sql = "SELECT (SELECT stream_ordering FROM appservice_stream_position) >= (SELECT coalesce(max(stream_ordering), 0) FROM events)";
+  const deadline = Date.now() + 30_000;
+  for (;;) {
+    const r = await run(pgTool("psql"), ["-X", "-A", "-t", "-c", sql], { env });
+    if (r.code !== 0 || r.stdout.trim() === "t") break;
+    if (Date.now() > deadline) {
+      log("  Synapse hat noch nicht alle Ereignisse an die Appservices übergeben; sie folgen nach einer Wiederherstellung mit dem nächsten Ereignis.");
+      log("  (Synapse has not handed every event to the appservices yet; after a restore they follow with the next event.)");
+      return;
+    }
+    await new Promise((res) => setTimeout(res, 500));
+  }
+  // The scheduler writes the transaction right after it moves the position.
+  await new Promise((res) => setTimeout(res, 1000));
+}
+
 /** Dumps every database of the school into `<dataDir>/backup-dumps/` and writes the manifest. */
 async function dumpDatabases(ops: OpsSchool, log: (l: string) => void): Promise<BackupManifest> {
   const dir = join(ops.dataDir, DUMPS_DIR);
@@ -130,6 +156,7 @@ async function dumpDatabases(ops: OpsSchool, log: (l: string) => void): Promise<
   const hs = ops.school.homeserver.database;
   let synapse: BackupManifest["synapse"];
   if (hs.kind === "postgres") {
+    await waitForAppserviceStream(ops, pgEnvOf(hs), log);
     // Uncompressed custom format: restic's chunking then finds what did not change since yesterday (incremental), and
     // restic compresses. The one-time keys may be left out (Synapse's backup guide).
     await must({ de: "Sichern der Synapse-Datenbank", en: "Dumping Synapse's database" }, pgTool("pg_dump"), ["-Fc", "-Z0", "--exclude-table-data=e2e_one_time_keys_json", "-f", join(dir, "synapse.pgdump")], {
@@ -229,8 +256,10 @@ export async function backupSchool(dataDirIn: string, opts: BackupOptions = {}):
 export interface RestoreOptions {
   repository: string;
   passwordFile: string;
-  /** A snapshot id; default the newest of the repository. */
+  /** A snapshot id; default the newest of the repository (of the school `schoolId` when given). */
   snapshot?: string;
+  /** The school's id (school.yaml: school.id), for a repository that holds several schools' backups. */
+  schoolId?: string;
   /** The PostgreSQL server of the new machine, when it differs from the one in the backup's school.yaml. */
   dbHost?: string;
   dbPort?: number;
@@ -290,7 +319,8 @@ export async function restoreSchool(dataDirIn: string, opts: RestoreOptions): Pr
   const snapshot = opts.snapshot ?? "latest";
   mkdirSync(dataDir, { recursive: true, mode: 0o750 });
   log(`Hole Backup ${snapshot} aus ${opts.repository} nach ${dataDir}`);
-  await must({ de: "restic restore", en: "restic restore" }, "restic", ["restore", snapshot, "--tag", "schulhof", "--target", dataDir], { env });
+  const tag = opts.schoolId === undefined ? "schulhof" : `schulhof,school-${opts.schoolId}`;
+  await must({ de: "restic restore", en: "restic restore" }, "restic", ["restore", snapshot, "--tag", tag, "--target", dataDir], { env });
   const dumps = join(dataDir, DUMPS_DIR);
   const manifestFile = join(dumps, MANIFEST);
   if (!existsSync(manifestFile)) throw opsError("SCHULHOF_RESTORE_MANIFEST", `${manifestFile} fehlt: das ist kein Backup von schulhof backup`, `${manifestFile} is missing: not a backup made by schulhof backup`);
@@ -356,6 +386,7 @@ export async function restoreInPlace(dataDirIn: string, opts: { snapshot: string
     repository,
     passwordFile: movedPassword,
     snapshot: opts.snapshot,
+    schoolId: ops.school.school.id,
     ...admin,
     ...(ops.backup.env_file === undefined ? {} : { envFile: atData(asideDir, ops.backup.env_file) }),
     ...(opts.log === undefined ? {} : { log: opts.log }),

@@ -4,6 +4,7 @@ import { join, resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { ensureSystemAdmin, generateFromFile, REPO_ROOT } from "@schulhof/homeserver-config";
 import { backupSchool, restoreInPlace, restoreSchool } from "./backup.ts";
+import { pokeAppserviceScheduler } from "./poke.ts";
 import { upgrade } from "./upgrade.ts";
 import { opsError } from "./config.ts";
 import { install } from "./install.ts";
@@ -11,7 +12,7 @@ import { schoolStatus, statusText } from "./status.ts";
 
 export const OPS_USAGE = `  schulhof backup [--data DIR] [--repo REPO] [--password-file F]
                                              Datenbanken, Medien, Mail-Warteschlangen, secrets.json und Konfiguration sichern (restic)
-  schulhof restore --repo REPO --password-file F [--data DIR] [--snapshot ID] [--db-host H] [--db-port P] [--pg-admin URL]
+  schulhof restore --repo REPO --password-file F [--data DIR] [--snapshot ID] [--school ID] [--db-host H] [--db-port P] [--pg-admin URL]
                                              Schule aus einem Backup in einen leeren Ordner und frische Datenbanken zurückspielen
   schulhof install [--data DIR] [--dry-run] [--root DIR] [--pg-admin URL] [--local-certs]
                                              Server einrichten (Debian 12, root): Pakete, Datenbanken, systemd, Caddy (TLS), DNS, Firewall
@@ -44,6 +45,7 @@ export async function runOps(argv: string[]): Promise<void> {
       json: { type: "boolean", default: false },
       "https-port": { type: "string" },
       to: { type: "string" },
+      school: { type: "string" },
       "in-place": { type: "boolean", default: false },
     },
   });
@@ -71,6 +73,7 @@ export async function runOps(argv: string[]): Promise<void> {
         repository: values.repo,
         passwordFile: values["password-file"],
         ...(values.snapshot === undefined ? {} : { snapshot: values.snapshot }),
+        ...(values.school === undefined ? {} : { schoolId: values.school }),
         ...(values["db-host"] === undefined ? {} : { dbHost: values["db-host"] }),
         ...(port === undefined ? {} : { dbPort: port }),
         ...(values["pg-admin"] === undefined ? {} : { pgAdminUrl: values["pg-admin"] }),
@@ -90,7 +93,9 @@ export async function runOps(argv: string[]): Promise<void> {
         if (Date.now() > deadline) throw opsError("SCHULHOF_SYNAPSE_DOWN", `Synapse antwortet nicht unter ${url}`, `Synapse does not answer at ${url}`);
         await new Promise((r) => setTimeout(r, 1000));
       }
-      await ensureSystemAdmin(gen, url);
+      const token = await ensureSystemAdmin(gen, url);
+      // Resumes delivery of what Synapse kept for appservices that were down (see poke.ts).
+      await pokeAppserviceScheduler(gen, url, token);
       return;
     }
     case "status": {

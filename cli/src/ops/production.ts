@@ -196,6 +196,9 @@ export function systemdUnits(gen: GeneratedSchool, ops: OpsSchool, video: VideoU
       ...hardening(p, [p.dataDir, ...(localRepo === null ? [] : [localRepo])]).filter((l) => !l.startsWith("Restart")),
       "Nice=10",
       "IOSchedulingClass=idle",
+      // restic's cache: writable although the system is read-only for the service (ProtectSystem=strict).
+      "CacheDirectory=schulhof-restic",
+      "Environment=RESTIC_CACHE_DIR=/var/cache/schulhof-restic",
     ], []),
   );
   add(

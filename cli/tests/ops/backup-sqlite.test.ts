@@ -44,7 +44,10 @@ describe("ops: backup and restore of a SQLite/PGlite school", { skip: hasRestic 
     assert.ok(existsSync(join(data, "backup-password")));
 
     const restored = join(work, "restored");
-    await restoreSchool(restored, { repository: repo, passwordFile: join(data, "backup-password"), log: () => undefined });
+    // A repository may hold several schools: another school's id finds no snapshot.
+    await assert.rejects(restoreSchool(join(work, "other"), { repository: repo, passwordFile: join(data, "backup-password"), schoolId: "andere", log: () => undefined }), /restic restore ist fehlgeschlagen/);
+    rmSync(join(work, "other"), { recursive: true, force: true });
+    await restoreSchool(restored, { repository: repo, passwordFile: join(data, "backup-password"), schoolId: "demo", log: () => undefined });
     const rows = spawnSync(synapsePython(), ["-c", "import sqlite3,sys\nprint(sqlite3.connect(sys.argv[1]).execute('select x from t').fetchone()[0])", join(restored, "synapse", "homeserver.db")], { encoding: "utf8" });
     assert.equal(rows.stdout.trim(), "hallo");
     assert.equal(readFileSync(join(restored, "synapse/media_store/local_content/ab/cd/efgh"), "utf8"), "Arbeitsblatt");
