@@ -115,6 +115,18 @@ if [ "${1:-}" = "--with-postgres" ] && ! command -v caddy >/dev/null 2>&1; then
   fi
 fi
 
+# rclone (Debian package) serves a restic REST repository on loopback for the remote-backup test (`rclone serve restic`).
+if [ "${1:-}" = "--with-postgres" ] && ! command -v rclone >/dev/null 2>&1; then
+  if [ "$(id -u)" = "0" ] && command -v apt-get >/dev/null 2>&1; then
+    say "installing rclone (Debian package, a remote restic repository for the backup test)"
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends rclone >/dev/null \
+      || { apt-get update -q >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends rclone >/dev/null; }
+  else
+    say "rclone is missing: install the Debian package rclone (the remote backup test needs it)"
+    exit 1
+  fi
+fi
+
 # livekit-server: one on PATH, else built with `go install` from the pinned tag into .tools/bin.
 if ! command -v livekit-server >/dev/null 2>&1 && [ ! -x .tools/bin/livekit-server ]; then
   if command -v go >/dev/null 2>&1; then

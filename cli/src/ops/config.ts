@@ -17,7 +17,10 @@ export const BackupSchema = z.object({
   repository: z.string().min(1).optional(),
   /** The repository's password; made at the first backup (mode 0600). Keep a copy away from the server. */
   password_file: z.string().default("backup-password"),
-  /** Environment for a remote repository (restic's own variables: AWS_ACCESS_KEY_ID, RESTIC_REST_USERNAME, …). */
+  /**
+   * Environment for a remote repository (restic's own variables: AWS_ACCESS_KEY_ID, …). restic 0.14 takes a REST
+   * server's account only in the URL: `RESTIC_REPOSITORY=rest:https://user:pw@host/` here overrides `repository`.
+   */
   env_file: z.string().optional(),
   /** How many snapshots `restic forget --prune` keeps after each backup. */
   keep: z
