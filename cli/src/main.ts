@@ -26,6 +26,7 @@ ${OPS_USAGE}`;
 
 async function main(argv: string[]): Promise<void> {
   if (argv[0] !== undefined && OPS_COMMANDS.has(argv[0])) return runOps(argv);
+  if (argv[0] === "person") return (await import("./person/main.ts")).runPerson(argv.slice(1));
   const { values, positionals } = parseArgs({
     args: argv,
     allowPositionals: true,

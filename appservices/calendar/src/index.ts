@@ -13,3 +13,4 @@ export { saveMember, setRoomField, savePowerLevels } from "./store/rooms.ts";
 export { saveExam, type ExamContent } from "./store/exams.ts";
 export { cohortSituation, planned } from "./planning/context.ts";
 export { DEFAULT_PERIOD_TIMES, type CalendarEnv } from "./domain.ts";
+export { exportCalendarPerson, type CalendarPersonExport } from "./export/person.ts";

@@ -7,3 +7,4 @@ export * from "./domain/schema.ts";
 export { localToRfc3339, judgeSubmission, formatAtSchool, toMillis } from "./domain/deadlines.ts";
 export { todoStatus, type TodoStatus } from "./domain/status.ts";
 export { parseGrade } from "./domain/grades.ts";
+export { exportHomeworkPerson, type HomeworkPersonExport } from "./export/person.ts";

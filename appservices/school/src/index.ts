@@ -7,3 +7,4 @@ export { planSchool, type RoomSpec, type PlanPerson } from "./provision/plan.ts"
 export type { Progress } from "./provision/apply.ts";
 export { SCHOOL_MIGRATIONS } from "./store/migrations.ts";
 export * from "./roster/index.ts";
+export { exportSchoolPerson, type SchoolPersonExport } from "./export/person.ts";

@@ -6,3 +6,4 @@ export { MAIL_API_PREFIX } from "./api.ts";
 export * as content from "./content/index.ts";
 export * as addresses from "./addresses/index.ts";
 export * as policy from "./policy/index.ts";
+export { exportMailPerson, type MailPersonExport } from "./export/person.ts";
