@@ -68,7 +68,7 @@ interface RawEvent { event_id: string; type: string; sender: string; origin_serv
 const enc = encodeURIComponent;
 
 /** The messages (every event type) `userId` sent in `roomId`, oldest first, through the admin API's room messages. */
-async function eventsBy(api: AdminApi, roomId: string, userId: string): Promise<RawEvent[]> {
+export async function eventsBy(api: AdminApi, roomId: string, userId: string): Promise<RawEvent[]> {
   const filter = enc(JSON.stringify({ senders: [userId], lazy_load_members: false }));
   const out: RawEvent[] = [];
   let from: string | undefined;

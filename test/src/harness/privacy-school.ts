@@ -19,6 +19,8 @@ export interface PrivacySchool {
   serverName: string;
   synapseUrl: string;
   dbUrl: string;
+  /** Synapse's database when it runs on PostgreSQL, else null. */
+  synapseDbUrl: string | null;
   smtpPort: number;
   relayDir: string;
   adminToken: string;
@@ -32,16 +34,29 @@ export interface PrivacySchool {
   stop(): Promise<void>;
 }
 
-export async function startPrivacySchool(id: string, roster: string): Promise<PrivacySchool> {
+export interface PrivacySchoolOptions {
+  /** Synapse on PostgreSQL (a database of its own, `synapseDbUrl`), so that a test can search its dump; default SQLite. */
+  synapseOnPostgres?: boolean;
+}
+
+export async function startPrivacySchool(id: string, roster: string, opts: PrivacySchoolOptions = {}): Promise<PrivacySchool> {
   const dataDir = mkdtempSync(join(tmpdir(), `schulhof-${id}-`));
   const [hsPort, schoolPort, homeworkPort, calendarPort, mailPort, smtpPort, relayPort] = [await freePort(), await freePort(), await freePort(), await freePort(), await freePort(), await freePort(), await freePort()];
   const dbName = `${id}_${Date.now()}`;
   await pgQuery(databaseUrl(testEnv().pgUrl, "postgres"), null, `CREATE DATABASE ${dbName}`);
   const dbUrl = databaseUrl(testEnv().pgUrl, dbName);
   const serverName = `${id}.schule.test`;
+  let synapseDbUrl: string | null = null;
+  if (opts.synapseOnPostgres === true) {
+    // Synapse wants C collation (as the global setup's cluster makes it).
+    await pgQuery(databaseUrl(testEnv().pgUrl, "postgres"), null, `CREATE DATABASE ${dbName}_synapse ENCODING 'UTF8' LC_COLLATE 'C' LC_CTYPE 'C' TEMPLATE template0`);
+    synapseDbUrl = databaseUrl(testEnv().pgUrl, `${dbName}_synapse`);
+  }
+  const pgu = new URL(testEnv().pgUrl);
   const school = SchoolFileSchema.parse({
     school: { id, name: `Datenschutzschule ${id}`, state: "NI", mail_domain: serverName },
-    homeserver: { server_name: serverName, public_baseurl: `http://127.0.0.1:${hsPort}`, port: hsPort, database: { kind: "sqlite" } },
+    homeserver: { server_name: serverName, public_baseurl: `http://127.0.0.1:${hsPort}`, port: hsPort,
+      database: synapseDbUrl === null ? { kind: "sqlite" } : { kind: "postgres", host: pgu.hostname, port: Number(pgu.port), user: decodeURIComponent(pgu.username), database: `${dbName}_synapse` } },
     appservices: { school: { port: schoolPort }, homework: { port: homeworkPort }, calendar: { port: calendarPort }, mail: { port: mailPort } },
     database: { kind: "postgres", url: dbUrl },
     mail: {
@@ -101,6 +116,7 @@ export async function startPrivacySchool(id: string, roster: string): Promise<Pr
       serverName,
       synapseUrl,
       dbUrl,
+      synapseDbUrl,
       smtpPort,
       relayDir,
       adminToken,
