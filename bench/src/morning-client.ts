@@ -1,6 +1,8 @@
-// A simulated school-day client over raw HTTP: password login, filter, initial sync, endless long-poll, messages and
+// A simulated school-day client over raw HTTP, syncing as the web client does (simplified sliding sync, or classic
+// /sync with its filter): password login or a resumed session, the first room list, endless long-poll, messages and
 // submissions, every request timed into the recorder of the phase that is running.
 import type { Agent } from "node:http";
+import { LONG_POLL_TIMEOUT_MS, SLIDING_SYNC_PATH, slidingSyncBody } from "../../web/src/lib/matrix/sliding-lists.ts";
 import { httpCall } from "./video-people.ts";
 import type { LetterLogin, SubmissionTarget } from "./morning-school.ts";
 
@@ -45,11 +47,13 @@ export interface RecorderSlot {
 
 /** A room a user may write messages in (class chat, course room, teachers' room), from the state of their first sync. */
 const CHAT_KINDS = new Set(["classchat", "course", "teachers"]);
+/** How the web client syncs: simplified sliding sync (MSC4186) where the homeserver offers it, else classic /sync. */
+export type SyncMode = "sliding" | "classic";
 /** Sync filter as the web client uses it (web/src/lib/matrix/connection.svelte.ts): lazy-loaded members, 20 events. */
 export const SYNC_FILTER = { room: { timeline: { limit: 20 }, state: { lazy_load_members: true } } };
 /** A key in each benchmark message: when the sender started sending it, so a recipient's sync times its delivery. */
 export const SENT_AT_KEY = "de.schulhof.bench.sent_at";
-const LONG_POLL_MS = 30_000;
+const LONG_POLL_MS = LONG_POLL_TIMEOUT_MS;
 
 interface SyncRoom {
   state?: { events?: { type: string; state_key?: string; content?: Record<string, unknown> }[] };
@@ -59,6 +63,24 @@ interface SyncBody {
   next_batch?: string;
   device_lists?: { changed?: string[]; left?: string[] };
   rooms?: { join?: Record<string, SyncRoom> };
+}
+type SyncEvent = NonNullable<NonNullable<SyncRoom["timeline"]>["events"]>[number];
+interface SlidingRoom {
+  required_state?: SyncEvent[];
+  timeline?: SyncEvent[];
+}
+interface SlidingBody {
+  pos?: string;
+  rooms?: Record<string, SlidingRoom>;
+  extensions?: Record<string, Record<string, unknown> | undefined>;
+}
+
+/** True when `v` holds any value beyond empty objects and arrays (an extension's answer with news in it). */
+function carries(v: unknown): boolean {
+  if (v === null || v === undefined) return false;
+  if (Array.isArray(v)) return v.some((x) => carries(x) || (typeof x !== "object" && x !== undefined));
+  if (typeof v === "object") return Object.values(v).some((x) => (typeof x === "object" ? carries(x) : x !== undefined));
+  return true;
 }
 
 class HttpFailure extends Error {
@@ -77,15 +99,21 @@ export class SimClient {
   token: string | null = null;
   chatRooms: string[] = [];
   private nextBatch: string | null = null;
+  private pos: string | null = null;
   private filterId: string | null = null;
   private stopped = false;
+  /** Raised when the person closes the client: a long-poll of an older session ends after its open request. */
+  private session = 0;
   private txn = 0;
   private readonly hs: string;
   private readonly agent: Agent;
   private readonly slot: RecorderSlot;
 
-  constructor(person: LetterLogin, submission: SubmissionTarget | undefined, hs: string, agent: Agent, slot: RecorderSlot) {
+  private readonly mode: SyncMode;
+
+  constructor(person: LetterLogin, submission: SubmissionTarget | undefined, hs: string, agent: Agent, slot: RecorderSlot, mode: SyncMode) {
     this.person = person;
+    this.mode = mode;
     this.submission = submission;
     this.hs = hs;
     this.agent = agent;
@@ -131,7 +159,10 @@ export class SimClient {
     }
   }
 
-  /** 07:3x: password login (bcrypt at Synapse), the filter upload, the first sync; then the long-poll starts. Answers success. */
+  /**
+   * 07:3x, the first time on this browser: password login (bcrypt at Synapse), then the first room list (sliding
+   * sync; classic: the filter upload and the initial sync); then the long-poll starts. Answers success.
+   */
   async morning(): Promise<boolean> {
     const login = await this.timed("login", () =>
       this.call(
@@ -145,43 +176,87 @@ export class SimClient {
     );
     if (login === null) return false;
     this.token = String(login.access_token);
-    const filter = await this.timed("filter", () => this.call("filter", "POST", `/_matrix/client/v3/user/${encodeURIComponent(this.person.userId)}/filter`, SYNC_FILTER, 60_000));
-    if (filter === null) return false;
-    this.filterId = String(filter.filter_id);
-    const first = await this.timed("initial_sync", () => this.call("initial_sync", "GET", `/_matrix/client/v3/sync?filter=${encodeURIComponent(this.filterId ?? "")}&timeout=0`, undefined, 300_000));
+    this.chatRooms = [];
+    if (this.mode === "classic") {
+      const filter = await this.timed("filter", () => this.call("filter", "POST", `/_matrix/client/v3/user/${encodeURIComponent(this.person.userId)}/filter`, SYNC_FILTER, 60_000));
+      if (filter === null) return false;
+      this.filterId = String(filter.filter_id);
+    }
+    return this.firstSync(this.mode === "classic" ? "initial_sync" : "room_list");
+  }
+
+  /**
+   * 07:3x with the session the browser kept (the web client stores token and device): no login, the first room list
+   * of a new sync connection (classic: an initial sync with the stored filter), then the long-poll. Answers success.
+   */
+  async resume(): Promise<boolean> {
+    if (this.token === null) return this.morning();
+    this.chatRooms = [];
+    return this.firstSync(this.mode === "classic" ? "resume_initial_sync" : "resume_room_list");
+  }
+
+  /** The evening: the person closes the client; its long-poll ends after the open request, the session stays. */
+  close(): void {
+    this.session++;
+    this.pos = null;
+    this.nextBatch = null;
+  }
+
+  private async firstSync(op: string): Promise<boolean> {
+    const first = await this.timed(op, () => this.syncRequest(op, null, 0, 300_000));
     if (first === null) return false;
-    this.absorb(first as SyncBody, true);
-    void this.longPoll();
+    this.absorb(first, true);
+    void this.longPoll(this.session);
     return true;
   }
 
-  /** Incremental syncs with timeout=30000 until `stop`; a failed one is retried after 2 s, as clients back off. */
-  private async longPoll(): Promise<void> {
-    while (!this.stopped) {
-      const url = `/_matrix/client/v3/sync?filter=${encodeURIComponent(this.filterId ?? "")}&timeout=${LONG_POLL_MS}&since=${encodeURIComponent(this.nextBatch ?? "")}`;
-      const body = await this.timed("incremental_sync", () => this.call("incremental_sync", "GET", url, undefined, LONG_POLL_MS + 60_000));
-      if (this.stopped) return;
+  /** One sync request as the web client sends it; `since` null starts a new connection (sliding) or an initial sync. */
+  private syncRequest(op: string, since: string | null, timeoutMs: number, clientTimeoutMs: number): Promise<Record<string, unknown>> {
+    if (this.mode === "classic") {
+      const url = `/_matrix/client/v3/sync?filter=${encodeURIComponent(this.filterId ?? "")}&timeout=${timeoutMs}${since === null ? "" : `&since=${encodeURIComponent(since)}`}`;
+      return this.call(op, "GET", url, undefined, clientTimeoutMs);
+    }
+    const query = `timeout=${timeoutMs}${since === null ? "" : `&pos=${encodeURIComponent(since)}`}`;
+    return this.call(op, "POST", `${SLIDING_SYNC_PATH}?${query}`, slidingSyncBody(), clientTimeoutMs);
+  }
+
+  /** Incremental syncs with timeout=30000 until `stop` or `close`; a failed one is retried after 2 s, as clients back off. */
+  private async longPoll(session: number): Promise<void> {
+    while (!this.stopped && session === this.session) {
+      const since = this.mode === "classic" ? this.nextBatch : this.pos;
+      const body = await this.timed("incremental_sync", () => this.syncRequest("incremental_sync", since, LONG_POLL_MS, LONG_POLL_MS + 60_000));
+      if (this.stopped || session !== this.session) return;
       if (body === null) await new Promise((r) => setTimeout(r, 2000));
-      else this.absorb(body as SyncBody, false);
+      else this.absorb(body, false);
     }
   }
 
-  /** Keeps the sync token; on the first sync learns the chat rooms; later times the delivery of others' messages. */
-  private absorb(body: SyncBody, first: boolean): void {
-    if (body.next_batch !== undefined) this.nextBatch = body.next_batch;
+  /** Keeps the sync position; on the first sync learns the chat rooms; later times the delivery of others' messages. */
+  private absorb(body: Record<string, unknown>, first: boolean): void {
     const now = Date.now();
-    if (!first) {
-      const rooms = Object.keys(body.rooms?.join ?? {}).length > 0;
-      const devices = (body.device_lists?.changed?.length ?? 0) + (body.device_lists?.left?.length ?? 0) > 0;
-      this.slot.current.woke(rooms ? "room events" : devices ? "device lists only" : "other or empty");
+    const rooms: [string, SyncEvent[], SyncEvent[]][] = [];
+    let wake: string;
+    if (this.mode === "classic") {
+      const b = body as SyncBody;
+      if (b.next_batch !== undefined) this.nextBatch = b.next_batch;
+      for (const [roomId, room] of Object.entries(b.rooms?.join ?? {})) rooms.push([roomId, room.state?.events ?? [], room.timeline?.events ?? []]);
+      const devices = (b.device_lists?.changed?.length ?? 0) + (b.device_lists?.left?.length ?? 0) > 0;
+      wake = rooms.length > 0 ? "room events" : devices ? "device lists only" : "other or empty";
+    } else {
+      const b = body as SlidingBody;
+      if (b.pos !== undefined) this.pos = b.pos;
+      for (const [roomId, room] of Object.entries(b.rooms ?? {})) rooms.push([roomId, room.required_state ?? [], room.timeline ?? []]);
+      wake = rooms.length > 0 ? "room events" : carries(b.extensions) ? "extensions only" : "other or empty";
     }
-    for (const [roomId, room] of Object.entries(body.rooms?.join ?? {})) {
+    if (!first) this.slot.current.woke(wake);
+    for (const [roomId, state, timeline] of rooms) {
       if (first) {
-        const marker = room.state?.events?.find((e) => e.type === "de.schulhof.room");
+        // The room's kind from its Schulhof marker (in the sliding list's required state, or the classic state).
+        const marker = [...state, ...timeline].find((e) => e.type === "de.schulhof.room");
         if (CHAT_KINDS.has(String(marker?.content?.kind ?? ""))) this.chatRooms.push(roomId);
         continue;
       }
-      for (const e of room.timeline?.events ?? []) {
+      for (const e of timeline) {
         const sentAt = e.content?.[SENT_AT_KEY];
         if (e.sender !== this.person.userId && typeof sentAt === "number") this.slot.current.time("delivery", now - sentAt);
       }
