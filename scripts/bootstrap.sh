@@ -27,104 +27,48 @@ if ! .venv/bin/python -c "import sys, psycopg2, txredisapi, importlib.metadata a
   .venv/bin/pip install --quiet --disable-pip-version-check "matrix-synapse[redis]==$SYNAPSE_VERSION" "psycopg2-binary==$PSYCOPG2_VERSION" "icalendar==$ICALENDAR_VERSION"
 fi
 
-# PostgreSQL's server binaries (the tests start their own cluster): Debian's package, when we may install it.
-if [ "${1:-}" = "--with-postgres" ] && ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; then
+# Debian packages the tests (`--with-postgres`) need: installed when we may (root with apt-get, once more after
+# `apt-get update` if the package lists are stale), else named with what needs them, and the bootstrap stops.
+debian_install() { # WHY PACKAGE...
+  local why="$1"
+  shift
   if [ "$(id -u)" = "0" ] && command -v apt-get >/dev/null 2>&1; then
-    say "installing PostgreSQL (Debian package postgresql)"
-    DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends postgresql >/dev/null \
-      || { apt-get update -q >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends postgresql >/dev/null; }
+    say "installing $* (Debian package, $why)"
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "$@" >/dev/null \
+      || { apt-get update -q >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "$@" >/dev/null; }
   else
-    say "PostgreSQL is missing: install the Debian package postgresql (the tests need its server binaries)"
+    say "$1 is missing: install the Debian package $* ($why)"
     exit 1
   fi
-fi
+}
+# A package that starts its own service on install (Redis on 6379, Caddy's default site on 80): Schulhof starts what it needs itself.
+stop_packaged_service() {
+  { command -v systemctl >/dev/null 2>&1 && systemctl disable --now "$1" >/dev/null 2>&1; } || service "$1" stop >/dev/null 2>&1 || true
+}
 
-# swaks (a real SMTP client from Debian) for the mail tests.
-if [ "${1:-}" = "--with-postgres" ] && ! command -v swaks >/dev/null 2>&1; then
-  if [ "$(id -u)" = "0" ] && command -v apt-get >/dev/null 2>&1; then
-    say "installing swaks (Debian package, the mail tests' SMTP client)"
-    DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends swaks >/dev/null \
-      || { apt-get update -q >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends swaks >/dev/null; }
-  else
-    say "swaks is missing: install the Debian package swaks (the mail tests need it)"
-    exit 1
+if [ "${1:-}" = "--with-postgres" ]; then
+  # PostgreSQL's server binaries (the tests start their own cluster).
+  ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || debian_install "the tests need its server binaries" postgresql
+  # swaks, a real SMTP client, for the mail tests.
+  command -v swaks >/dev/null 2>&1 || debian_install "the mail tests' SMTP client" swaks
+  # openssl makes the district tests' CA and certificates at test time.
+  command -v openssl >/dev/null 2>&1 || debian_install "the district tests' certificates" openssl
+  # Redis for Synapse with workers: the workers test and bench:morning's worker run.
+  if ! command -v redis-server >/dev/null 2>&1 && [ ! -x /usr/bin/redis-server ]; then
+    debian_install "for Synapse with workers" redis-server
+    stop_packaged_service redis-server
   fi
-fi
-
-# openssl (Debian package) makes the district tests' CA and certificates at test time.
-if [ "${1:-}" = "--with-postgres" ] && ! command -v openssl >/dev/null 2>&1; then
-  if [ "$(id -u)" = "0" ] && command -v apt-get >/dev/null 2>&1; then
-    say "installing openssl (Debian package, for the district tests' certificates)"
-    DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends openssl >/dev/null \
-      || { apt-get update -q >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends openssl >/dev/null; }
-  else
-    say "openssl is missing: install the Debian package openssl (the district tests need it)"
-    exit 1
+  # Chromium for the browser tests, driven by playwright-core (which downloads no browser of its own).
+  [ -x /usr/bin/chromium ] || debian_install "the browser tests" chromium fonts-dejavu-core fonts-noto-color-emoji
+  # restic for `schulhof backup` / `schulhof restore` and the ops tests.
+  command -v restic >/dev/null 2>&1 || debian_install "backup and restore" restic
+  # Caddy validates the generated Caddyfile in the ops tests; `schulhof install` uses it as the TLS proxy.
+  if ! command -v caddy >/dev/null 2>&1; then
+    debian_install "the TLS reverse proxy of a school's server" caddy
+    stop_packaged_service caddy
   fi
-fi
-
-# Redis (Debian package) for Synapse with workers: the workers test and bench:morning's worker run.
-if [ "${1:-}" = "--with-postgres" ] && ! command -v redis-server >/dev/null 2>&1 && [ ! -x /usr/bin/redis-server ]; then
-  if [ "$(id -u)" = "0" ] && command -v apt-get >/dev/null 2>&1; then
-    say "installing redis-server (Debian package, for Synapse with workers)"
-    DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends redis-server >/dev/null \
-      || { apt-get update -q >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends redis-server >/dev/null; }
-    # Debian starts its own Redis on port 6379; Schulhof starts the one it needs, so the packaged service is stopped.
-    { command -v systemctl >/dev/null 2>&1 && systemctl disable --now redis-server >/dev/null 2>&1; } || service redis-server stop >/dev/null 2>&1 || true
-  else
-    say "redis-server is missing: install the Debian package redis-server (the workers test needs it)"
-    exit 1
-  fi
-fi
-
-# Chromium (Debian's package) for the browser tests, driven by playwright-core (which downloads no browser of its own).
-if [ "${1:-}" = "--with-postgres" ] && [ ! -x /usr/bin/chromium ]; then
-  if [ "$(id -u)" = "0" ] && command -v apt-get >/dev/null 2>&1; then
-    say "installing Chromium (Debian package chromium, for the browser tests)"
-    DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends chromium fonts-dejavu-core fonts-noto-color-emoji >/dev/null \
-      || { apt-get update -q >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends chromium fonts-dejavu-core fonts-noto-color-emoji >/dev/null; }
-  else
-    say "Chromium is missing: install the Debian package chromium (the browser tests need it)"
-    exit 1
-  fi
-fi
-
-# restic (Debian package) for `schulhof backup` / `schulhof restore` and the ops tests.
-if [ "${1:-}" = "--with-postgres" ] && ! command -v restic >/dev/null 2>&1; then
-  if [ "$(id -u)" = "0" ] && command -v apt-get >/dev/null 2>&1; then
-    say "installing restic (Debian package, for backup and restore)"
-    DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends restic >/dev/null \
-      || { apt-get update -q >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends restic >/dev/null; }
-  else
-    say "restic is missing: install the Debian package restic (the backup tests need it)"
-    exit 1
-  fi
-fi
-
-# Caddy (Debian package) validates the generated Caddyfile in the ops tests; `schulhof install` uses it as the TLS proxy.
-if [ "${1:-}" = "--with-postgres" ] && ! command -v caddy >/dev/null 2>&1; then
-  if [ "$(id -u)" = "0" ] && command -v apt-get >/dev/null 2>&1; then
-    say "installing caddy (Debian package, the TLS reverse proxy of a school's server)"
-    DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends caddy >/dev/null \
-      || { apt-get update -q >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends caddy >/dev/null; }
-    # Debian's package would serve its default site on port 80; here only the tests run Caddy, so the packaged service is stopped.
-    { command -v systemctl >/dev/null 2>&1 && systemctl disable --now caddy >/dev/null 2>&1; } || service caddy stop >/dev/null 2>&1 || true
-  else
-    say "caddy is missing: install the Debian package caddy (the ops tests validate the generated Caddyfile with it)"
-    exit 1
-  fi
-fi
-
-# rclone (Debian package) serves a restic REST repository on loopback for the remote-backup test (`rclone serve restic`).
-if [ "${1:-}" = "--with-postgres" ] && ! command -v rclone >/dev/null 2>&1; then
-  if [ "$(id -u)" = "0" ] && command -v apt-get >/dev/null 2>&1; then
-    say "installing rclone (Debian package, a remote restic repository for the backup test)"
-    DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends rclone >/dev/null \
-      || { apt-get update -q >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends rclone >/dev/null; }
-  else
-    say "rclone is missing: install the Debian package rclone (the remote backup test needs it)"
-    exit 1
-  fi
+  # rclone serves a restic REST repository on loopback for the remote-backup test (`rclone serve restic`).
+  command -v rclone >/dev/null 2>&1 || debian_install "a remote restic repository for the backup test" rclone
 fi
 
 # livekit-server: one on PATH, else built with `go install` from the pinned tag into .tools/bin.
