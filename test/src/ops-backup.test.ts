@@ -18,6 +18,7 @@ import { pgQuery } from "./harness/pg.ts";
 import { freePort, waitForHttp } from "./harness/ports.ts";
 import { startPostgres, type TestPostgres } from "./harness/postgres.ts";
 import { eventually } from "./harness/users.ts";
+import { call, login, stopProcess } from "./harness/ops.ts";
 
 const ROSTER = `Rolle;Vorname;Nachname;Klasse;Kurse
 Admin;Birgit;Schäfer;;
@@ -46,30 +47,6 @@ function startHostProcess(dataDir: string): ChildProcess {
     stdio: ["ignore", log, log],
     env: { ...process.env, SCHULHOF_LOG_LEVEL: "warn", SCHULHOF_MAIL_TUNING: JSON.stringify({ tickMs: 200, backoffBaseMs: 200, directoryRefreshMs: 1000 }) },
   });
-}
-
-async function stopProcess(child: ChildProcess | null): Promise<void> {
-  if (child === null || child.exitCode !== null || child.signalCode !== null) return;
-  const exited = new Promise<void>((r) => child.once("exit", () => r()));
-  child.kill("SIGTERM");
-  const t = setTimeout(() => child.kill("SIGKILL"), 20_000);
-  await exited;
-  clearTimeout(t);
-}
-
-async function call<T = Record<string, unknown>>(base: string, token: string | null, method: string, path: string, body?: unknown): Promise<{ status: number; body: T }> {
-  const res = await fetch(`${base}${path}`, {
-    method,
-    headers: { ...(token === null ? {} : { authorization: `Bearer ${token}` }), "content-type": "application/json" },
-    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-  });
-  return { status: res.status, body: (await res.json().catch(() => ({}))) as T };
-}
-
-async function login(base: string, localpart: string, password: string): Promise<string> {
-  const r = await call<{ access_token?: string }>(base, null, "POST", "/_matrix/client/v3/login", { type: "m.login.password", identifier: { type: "m.id.user", user: localpart }, password });
-  if (r.body.access_token === undefined) throw new Error(`login ${localpart}: ${r.status} ${JSON.stringify(r.body)}`);
-  return r.body.access_token;
 }
 
 interface Msg { event_id: string; sender: string; type: string; content: Record<string, unknown> }

@@ -19,6 +19,7 @@ import { pgQuery } from "./harness/pg.ts";
 import { freePort, freePortRange, waitForHttp } from "./harness/ports.ts";
 import { startPostgres, type TestPostgres } from "./harness/postgres.ts";
 import { eventually } from "./harness/users.ts";
+import { stopProcess as stop } from "./harness/ops.ts";
 
 const NODE = join(REPO_ROOT, "node_modules", ".bin", "node");
 const CLI = join(REPO_ROOT, "cli", "src", "main.ts");
@@ -59,15 +60,6 @@ function get(port: number, host: string, path: string, ca: string, headers: Reco
     req.on("error", reject);
     req.end();
   });
-}
-
-async function stop(child: ChildProcess | null): Promise<void> {
-  if (child === null || child.exitCode !== null || child.signalCode !== null) return;
-  const exited = new Promise<void>((r) => child.once("exit", () => r()));
-  child.kill("SIGTERM");
-  const t = setTimeout(() => child.kill("SIGKILL"), 20_000);
-  await exited;
-  clearTimeout(t);
 }
 
 function startCaddy(dir: string, file: string): ChildProcess {

@@ -17,6 +17,7 @@ import { pgQuery } from "./harness/pg.ts";
 import { freePort, waitForHttp } from "./harness/ports.ts";
 import { startPostgres, type TestPostgres } from "./harness/postgres.ts";
 import { eventually } from "./harness/users.ts";
+import { call, login, stopProcess } from "./harness/ops.ts";
 
 /**
  * The previous release: the newest commit of main before the operations work of issue #16 (a4e3478 and after), so
@@ -52,30 +53,6 @@ function linkDependencies(wt: string): void {
   for (const pkg of readdirSync(join(main, "@schulhof"))) symlinkSync(readlinkSync(join(main, "@schulhof", pkg)), join(mine, "@schulhof", pkg));
   for (const nested of ["web/node_modules"]) if (existsSync(join(REPO_ROOT, nested))) symlinkSync(join(REPO_ROOT, nested), join(wt, nested));
   for (const dir of [".venv", ".tools"]) if (existsSync(join(REPO_ROOT, dir))) symlinkSync(join(REPO_ROOT, dir), join(wt, dir));
-}
-
-async function call<T = Record<string, unknown>>(base: string, token: string | null, method: string, path: string, body?: unknown): Promise<{ status: number; body: T }> {
-  const res = await fetch(`${base}${path}`, {
-    method,
-    headers: { ...(token === null ? {} : { authorization: `Bearer ${token}` }), "content-type": "application/json" },
-    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-  });
-  return { status: res.status, body: (await res.json().catch(() => ({}))) as T };
-}
-
-async function login(base: string, localpart: string, password: string): Promise<string> {
-  const r = await call<{ access_token?: string }>(base, null, "POST", "/_matrix/client/v3/login", { type: "m.login.password", identifier: { type: "m.id.user", user: localpart }, password });
-  if (r.body.access_token === undefined) throw new Error(`login ${localpart}: ${r.status} ${JSON.stringify(r.body)}`);
-  return r.body.access_token;
-}
-
-async function stopProcess(child: ChildProcess | null): Promise<void> {
-  if (child === null || child.exitCode !== null || child.signalCode !== null) return;
-  const exited = new Promise<void>((r) => child.once("exit", () => r()));
-  child.kill("SIGTERM");
-  const t = setTimeout(() => child.kill("SIGKILL"), 30_000);
-  await exited;
-  clearTimeout(t);
 }
 
 /** Spawns `node <script> <args>` with its output in a log file next to the school. */
@@ -183,10 +160,10 @@ process.on("SIGTERM", () => void synapse.stop().then(() => process.exit(0)));
   });
 
   after(async () => {
-    await stopProcess(host);
+    await stopProcess(host, 30_000);
     await synapse?.stop();
-    await stopProcess(oldHost);
-    await stopProcess(oldSynapse);
+    await stopProcess(oldHost, 30_000);
+    await stopProcess(oldSynapse, 30_000);
     pgc?.stop();
     spawnSync("git", ["-C", REPO_ROOT, "worktree", "remove", "--force", wt]);
     if (process.env.SCHULHOF_KEEP_TEST_DATA === undefined) rmSync(work, { recursive: true, force: true });
@@ -225,9 +202,9 @@ process.on("SIGTERM", () => void synapse.stop().then(() => process.exit(0)));
   it("this checkout upgrades it as schulhof upgrade does (stop, backup, regenerate, start with migrations, check) and the school works", async () => {
     assert.ok(made, "the previous release's school was not made");
     // 1. Stop (schulhof.target).
-    await stopProcess(oldHost);
+    await stopProcess(oldHost, 30_000);
     oldHost = null;
-    await stopProcess(oldSynapse);
+    await stopProcess(oldSynapse, 30_000);
     oldSynapse = null;
     // 2. Backup with this code (the IT person adds the backup section the new release documents).
     const yamlFile = join(data, "school.yaml");

@@ -11,7 +11,7 @@ import { after, before, describe, it } from "node:test";
 import nodemailer from "nodemailer";
 import { REPO_ROOT } from "@schulhof/homeserver-config";
 import { postgresBinDir } from "./harness/postgres.ts";
-import { OUTSIDE_DOMAIN, startPrivacySchool, type PrivacySchool } from "./harness/privacy-school.ts";
+import { joinInvited, OUTSIDE_DOMAIN, sendEvent as send, startPrivacySchool, type PrivacySchool } from "./harness/privacy-school.ts";
 import { eventually } from "./harness/users.ts";
 
 const ROSTER = `Rolle;Vorname;Nachname;Klasse;Kurse
@@ -22,23 +22,6 @@ Schüler;Ben;Beta;7a;Mathematik 7a
 const HW = "de.schulhof.homework";
 const enc = encodeURIComponent;
 
-async function joinInvited(s: PrivacySchool, token: string, prefix: string): Promise<string> {
-  const seen = new Map<string, string>();
-  let since: string | undefined;
-  const roomId = await eventually(`invite to ${prefix}`, async () => {
-    const body = await s.call<{ next_batch: string; rooms?: { invite?: Record<string, { invite_state: { events: { type: string; content: { name?: string } }[] } }> } }>(
-      token, "GET", `/_matrix/client/v3/sync?timeout=0${since === undefined ? "" : `&since=${enc(since)}`}`);
-    since = body.next_batch;
-    for (const [id, r] of Object.entries(body.rooms?.invite ?? {})) seen.set(id, r.invite_state.events.find((e) => e.type === "m.room.name")?.content.name ?? "");
-    return [...seen.entries()].find(([, n]) => n.startsWith(prefix))?.[0];
-  }, 60_000, 300);
-  await s.call(token, "POST", `/_matrix/client/v3/join/${enc(roomId)}`, {});
-  return roomId;
-}
-
-let txn = 0;
-const send = (s: PrivacySchool, token: string, roomId: string, type: string, content: unknown): Promise<{ event_id: string }> =>
-  s.call(token, "PUT", `/_matrix/client/v3/rooms/${enc(roomId)}/send/${type}/e${Date.now()}-${txn++}`, content);
 
 /** pg_dump's text of a database (data only), as PostgreSQL would hand it to a backup. */
 function dump(url: string): string {

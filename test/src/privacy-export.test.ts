@@ -9,7 +9,7 @@ import { after, before, describe, it } from "node:test";
 import { unzipSync, strFromU8 } from "fflate";
 import nodemailer from "nodemailer";
 import { REPO_ROOT } from "@schulhof/homeserver-config";
-import { OUTSIDE_DOMAIN, startPrivacySchool, type PrivacySchool } from "./harness/privacy-school.ts";
+import { joinInvited, OUTSIDE_DOMAIN, sendEvent as send, startPrivacySchool, type PrivacySchool } from "./harness/privacy-school.ts";
 import { eventually } from "./harness/users.ts";
 
 const ROSTER = `Rolle;Vorname;Nachname;Klasse;Kurse
@@ -24,24 +24,6 @@ const enc = encodeURIComponent;
 
 interface Person { userId: string; token: string; mark: string; address: string }
 
-/** Joins the room whose invite's name starts with `prefix` (incremental sync, as a client sees it). */
-async function joinInvited(s: PrivacySchool, token: string, prefix: string): Promise<string> {
-  const seen = new Map<string, string>();
-  let since: string | undefined;
-  const roomId = await eventually(`invite to ${prefix}`, async () => {
-    const body = await s.call<{ next_batch: string; rooms?: { invite?: Record<string, { invite_state: { events: { type: string; content: { name?: string } }[] } }> } }>(
-      token, "GET", `/_matrix/client/v3/sync?timeout=0${since === undefined ? "" : `&since=${enc(since)}`}`);
-    since = body.next_batch;
-    for (const [id, r] of Object.entries(body.rooms?.invite ?? {})) seen.set(id, r.invite_state.events.find((e) => e.type === "m.room.name")?.content.name ?? "");
-    return [...seen.entries()].find(([, n]) => n.startsWith(prefix))?.[0];
-  }, 60_000, 300);
-  await s.call(token, "POST", `/_matrix/client/v3/join/${enc(roomId)}`, {});
-  return roomId;
-}
-
-let txn = 0;
-const send = (s: PrivacySchool, token: string, roomId: string, type: string, content: unknown): Promise<{ event_id: string }> =>
-  s.call(token, "PUT", `/_matrix/client/v3/rooms/${enc(roomId)}/send/${type}/p${Date.now()}-${txn++}`, content);
 
 function runCli(s: PrivacySchool, args: string[]): { status: number | null; stdout: string; stderr: string; seconds: number } {
   const t0 = performance.now();

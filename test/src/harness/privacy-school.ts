@@ -10,6 +10,7 @@ import { ensureSystemAdmin, generateSchool, runSynapse, SchoolFileSchema, type G
 import { testEnv } from "./env.ts";
 import { databaseUrl, pgQuery } from "./pg.ts";
 import { freePort } from "./ports.ts";
+import { eventually } from "./users.ts";
 
 export const OUTSIDE_DOMAIN = "outside.test";
 
@@ -137,3 +138,25 @@ export async function startPrivacySchool(id: string, roster: string, opts: Priva
     throw e;
   }
 }
+
+const enc = encodeURIComponent;
+
+/** Joins the room whose invite's name starts with `prefix` (incremental sync, as a client sees it); answers its id. */
+export async function joinInvited(s: PrivacySchool, token: string, prefix: string): Promise<string> {
+  const seen = new Map<string, string>();
+  let since: string | undefined;
+  const roomId = await eventually(`invite to ${prefix}`, async () => {
+    const body = await s.call<{ next_batch: string; rooms?: { invite?: Record<string, { invite_state: { events: { type: string; content: { name?: string } }[] } }> } }>(
+      token, "GET", `/_matrix/client/v3/sync?timeout=0${since === undefined ? "" : `&since=${enc(since)}`}`);
+    since = body.next_batch;
+    for (const [id, r] of Object.entries(body.rooms?.invite ?? {})) seen.set(id, r.invite_state.events.find((e) => e.type === "m.room.name")?.content.name ?? "");
+    return [...seen.entries()].find(([, n]) => n.startsWith(prefix))?.[0];
+  }, 60_000, 300);
+  await s.call(token, "POST", `/_matrix/client/v3/join/${enc(roomId)}`, {});
+  return roomId;
+}
+
+let txn = 0;
+/** Sends an event of `type` into `roomId` as the holder of `token`. */
+export const sendEvent = (s: PrivacySchool, token: string, roomId: string, type: string, content: unknown): Promise<{ event_id: string }> =>
+  s.call(token, "PUT", `/_matrix/client/v3/rooms/${enc(roomId)}/send/${type}/p${Date.now()}-${txn++}`, content);
